@@ -1,0 +1,62 @@
+"""The household take-up rule: who applies to a programme, and who gets a place.
+
+Each month a share of aware, eligible households weighs each programme. The probability
+that one applies is the logistic of a utility that weighs (seed 000 §4.3; 001 'Target
+groups'; 003 'endogenous power'):
+
+    U = intercept + gain * log(1 + expected relative gain) * understanding
+        + trust * (trust - 0.5) + peer * (share of neighbours taking part)
+        + motivation * (motivation - 0.5) - risk * (programme risk) * (risk aversion)
+        + ability * (ability to use the programme - 0.5)
+
+When more apply than the budget allows, cadres give places to registered households first
+and otherwise in random order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.households import HouseholdTable
+from simulation.scenario import Behaviour
+from simulation.streams import Streams
+
+
+def apply_probability(b: Behaviour, hh: HouseholdTable, k: int, gain: np.ndarray,
+                      ability: np.ndarray, risk: float, peer: np.ndarray) -> np.ndarray:
+    u = (b.intercept + b.gain * np.log1p(np.maximum(gain, 0.0)) * hh.understanding[:, k]
+         + b.trust * (hh.trust - 0.5) + b.peer * peer
+         + b.motivation * (hh.motivation - 0.5) - b.risk * risk * hh.risk_aversion
+         + b.ability * (ability - 0.5))
+    return b.consideration_rate / (1.0 + np.exp(-u))
+
+
+def choose(b: Behaviour, hh: HouseholdTable, k: int, name: str, eligible: np.ndarray,
+           gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
+           slots: int, month: int, streams: Streams) -> np.ndarray:
+    """Rows of households that join programme k this month (at most `slots`)."""
+    n = hh.n
+    u_apply = streams.uniform(f"takeup.{name}", month, n)
+    u_rank = streams.uniform(f"takeup.{name}.rank", month, n)
+    if slots <= 0:
+        return np.empty(0, dtype=np.int64)
+    candidates = eligible & (hh.understanding[:, k] > 0) & ~hh.participating[:, k]
+    rows = np.flatnonzero(candidates)
+    if len(rows) == 0:
+        return rows
+    p = apply_probability(b, _Rows(hh, rows), k, gain[rows], ability[rows], risk, peer[rows])
+    applicants = rows[u_apply[rows] < p]
+    if len(applicants) > slots:
+        priority = u_rank[applicants] - hh.registered[applicants]  # registered first
+        applicants = applicants[np.argsort(priority, kind="stable")[:slots]]
+    return np.sort(applicants)
+
+
+class _Rows:
+    """The columns the utility needs, restricted to some rows (avoids full-length work)."""
+
+    def __init__(self, hh: HouseholdTable, rows: np.ndarray):
+        self.understanding = hh.understanding[rows]
+        self.trust = hh.trust[rows]
+        self.motivation = hh.motivation[rows]
+        self.risk_aversion = hh.risk_aversion[rows]

@@ -1,0 +1,80 @@
+"""Minimum living security (dibao): a monthly top-up to the local standard.
+
+Households without able labour (elderly, ill) whose income before transfers is below the
+standard may apply once aware; enrolled households receive the gap each month. This is
+the social-security floor of the 2015 exit plan (reference-figures.md, ~20M people).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.households import Source
+from simulation.instruments.takeup import TakeUp
+from simulation.timeline import calendar_month_of, year_of
+
+if TYPE_CHECKING:
+    from simulation.model import PovertyModel
+
+
+def interpolate_by_year(table: dict[int, float], year: float) -> float:
+    years = sorted(table)
+    return float(np.interp(year, years, [table[y] for y in years]))
+
+
+class MinimumLiving(TakeUp):
+    key = "minimum_living"
+
+    def standard(self, model: PovertyModel) -> float:
+        """Standard in yuan per person per year for the current month."""
+        year = year_of(model.config.start, model.month)
+        return interpolate_by_year(self.cfg.standard, year + 0.5)
+
+    def market_income(self, model: PovertyModel) -> np.ndarray:
+        inc = model.households.income
+        return inc[:, : Source.TRANSFER].sum(axis=1) * 12.0
+
+    def can_use(self, model: PovertyModel) -> np.ndarray:
+        hh = model.households
+        ok = self.market_income(model) < self.standard(model)
+        if self.cfg.requires_low_labour:
+            ok &= (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
+        return ok
+
+    def expected_gain(self, model: PovertyModel) -> np.ndarray:
+        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0)
+        return gap / np.maximum(model.households.annual_income, 500.0)
+
+    def slots(self, model: PovertyModel, budget: float) -> int:
+        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0) / 12.0
+        need = gap * model.households.size
+        paying = self.participants(model)
+        left = budget - float(need[paying].sum())
+        per_new = float(need[~paying & (need > 0)].mean()) if (~paying & (need > 0)).any() else 0
+        return 0 if left <= 0 or per_new <= 0 else int(left // per_new)
+
+    def place_cost(self, model: PovertyModel) -> float:
+        return 0.0  # places cost only their monthly top-ups, paid in deliver()
+
+    def deliver(self, model: PovertyModel) -> None:
+        hh, month = model.households, model.month
+        members = self.participants(model)
+        if calendar_month_of(model.config.start, month) == 12:
+            # Yearly check: those whose income now exceeds the standard leave.
+            members &= ~(self.market_income(model) > self.standard(model) * 1.1)
+            hh.participating[:, self.k] = members
+        if not self.active(month):
+            return
+        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0) / 12.0
+        topup = np.where(members, gap, 0.0)
+        cost = float((topup * hh.size).sum())
+        budget = self.usable(month)
+        if cost > budget > 0:
+            topup *= budget / cost  # pro-rated when the money runs short
+            cost = budget
+        elif budget <= 0:
+            return
+        hh.income[:, Source.TRANSFER] += topup
+        self.charge(cost)

@@ -1,0 +1,86 @@
+"""Instruments that households must learn about and choose to join.
+
+Subclasses say who can use the programme (ability), what a household expects to gain,
+what a new place costs and what taking part delivers each month; the shared rule in
+`simulation.choice` decides who applies and who gets a place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.choice import choose
+from simulation.instruments.base import InstrumentBase
+from simulation.scenario import PROGRAMMES
+
+if TYPE_CHECKING:
+    from simulation.model import PovertyModel
+
+
+class TakeUp(InstrumentBase):
+    def __init__(self, model: PovertyModel, cfg):
+        super().__init__(model, cfg)
+        self.k = PROGRAMMES.index(self.key)
+
+    # --- what subclasses define -------------------------------------------------
+    def ability(self, model: PovertyModel) -> np.ndarray:
+        """How able each household is to use the programme, 0..1."""
+        return np.ones(model.households.n, dtype=np.float32)
+
+    def expected_gain(self, model: PovertyModel) -> np.ndarray:
+        """Expected rise in per-capita income, relative to current income."""
+        raise NotImplementedError
+
+    def place_cost(self, model: PovertyModel) -> float:
+        """Budget cost of one new place."""
+        return self.cfg.unit_cost
+
+    def enrol(self, model: PovertyModel, rows: np.ndarray) -> None:
+        """Side effects of joining, beyond the participation flag."""
+
+    def deliver(self, model: PovertyModel) -> None:
+        """Monthly effect on participants' income (also after the programme ends)."""
+
+    # --- shared -------------------------------------------------------------------
+    def can_use(self, model: PovertyModel) -> np.ndarray:
+        return np.ones(model.households.n, dtype=bool)
+
+    def slots(self, model: PovertyModel, budget: float) -> int:
+        cost = self.place_cost(model)
+        if cost <= 0:
+            return model.households.n
+        return int(budget // cost)
+
+    def step(self, model: PovertyModel) -> None:
+        hh, month = model.households, model.month
+        self.end_spells(model)
+        budget = self.usable(month)
+        slots = self.slots(model, budget) if self.active(month) else 0
+        eligible = self.eligible(model) & self.can_use(model)
+        rows = choose(model.config.behaviour, hh, self.k, self.key, eligible,
+                      self.expected_gain(model), self.ability(model), self.cfg.risk,
+                      model.peers[:, self.k], slots, month, model.streams)
+        if len(rows):
+            hh.participating[rows, self.k] = True
+            hh.joined[rows, self.k] = month
+            self.charge(len(rows) * self.place_cost(model))
+            self.enrol(model, rows)
+        self.deliver(model)
+
+    def end_spells(self, model: PovertyModel) -> None:
+        """Fixed-length programmes (e.g. a training course) end after `months_active`."""
+        if self.cfg.months_active <= 0:
+            return
+        hh = model.households
+        done = hh.participating[:, self.k] & (
+            model.month - hh.joined[:, self.k] >= self.cfg.months_active)
+        hh.participating[done, self.k] = False
+
+    def participants(self, model: PovertyModel) -> np.ndarray:
+        return model.households.participating[:, self.k]
+
+    def relative(self, model: PovertyModel, annual_gain_per_household: np.ndarray) -> np.ndarray:
+        hh = model.households
+        return annual_gain_per_household / hh.size / np.maximum(hh.annual_income, 500.0)

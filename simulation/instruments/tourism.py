@@ -1,0 +1,40 @@
+"""Rural and cultural tourism: homestays, crafts and cultural products.
+
+Earnings scale with the village's cultural and tourism endowment and its road access
+(seed 000 §3 on the cultural industry; 001 'ecological tourism' model).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.households import Source
+from simulation.instruments.takeup import TakeUp
+
+if TYPE_CHECKING:
+    from simulation.model import PovertyModel
+
+
+class Tourism(TakeUp):
+    key = "tourism"
+
+    def can_use(self, model: PovertyModel) -> np.ndarray:
+        hh = model.households
+        return (model.villages.tourism[hh.village] > 0.15) & (hh.labour > 0)
+
+    def annual_gain(self, model: PovertyModel) -> np.ndarray:
+        hh, v = model.households, model.villages
+        access = v.tourism[hh.village] * (0.4 + 0.6 * v.road[hh.village])
+        return self.cfg.annual_gain * access * model.growth
+
+    def expected_gain(self, model: PovertyModel) -> np.ndarray:
+        return self.relative(model, self.annual_gain(model))
+
+    def deliver(self, model: PovertyModel) -> None:
+        hh = model.households
+        hosts = self.participants(model)
+        if hosts.any():
+            hh.income[hosts, Source.BUSINESS] += (self.annual_gain(model)[hosts] / 12.0
+                                                  / hh.size[hosts])

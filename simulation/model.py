@@ -1,0 +1,249 @@
+"""PovertyModel: one region stepping month by month under its policy instruments.
+
+The model is importable without any UI. Building it draws the villages, households, social
+network, cadres and co-ops from the scenario; each `step()` is one month (see
+`simulation/instruments/__init__.py` for the order in which things act).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+
+import mesa
+import numpy as np
+
+from simulation import channels, income, poverty
+from simulation.agents.cadres import Cadre, build_cadres
+from simulation.agents.cooperatives import Cooperative, build_cooperatives
+from simulation.environment import Shocks, build_villages
+from simulation.households import Household, build_households
+from simulation.instruments import BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
+from simulation.metrics import Recorder
+from simulation.network import build_network
+from simulation.scenario import CHANNELS, PROGRAMMES, Scenario
+from simulation.smith import SmithIndices
+from simulation.streams import Streams
+from simulation.timeline import month_index, month_label, year_of
+
+#: Below this many households, Household agents are created at set-up.
+AGENT_VIEW_LIMIT = 5_000
+
+#: Programmes that count as productive participation (raise motivation).
+PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
+                                            "tourism", "skills_training")]
+
+
+class PovertyModel(mesa.Model):
+    """A Mesa model of poverty-alleviation rollout in one region."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None,
+                 agent_views: bool | None = None):
+        self.seed_value = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=self.seed_value)
+        self.config = scenario
+        self.streams = Streams(self.seed_value)
+        self.month = 0
+        n = scenario.households
+        self.scale = n / scenario.region.households_represented
+        self.scale_cost = self.scale  # village-level unit costs scale with the sample too
+        self.villages = build_villages(scenario, self.streams)
+        self.households = build_households(scenario, self.villages, self.streams)
+        hh = self.households
+        self.network = build_network(hh.village, self.villages.n,
+                                     scenario.region.network.neighbours,
+                                     scenario.region.network.between_village_share,
+                                     self.streams)
+        self.cadres = build_cadres(scenario, self.villages.n, self.streams)
+        self.cooperatives = build_cooperatives(scenario, self.villages, self.streams)
+        self._seed_cooperative_members()
+        self.initial_market_access = self.villages.market_access.copy()
+        self.village_people = np.bincount(hh.village, weights=hh.size,
+                                          minlength=self.villages.n)
+        self.shocks = Shocks(scenario, self.villages)
+        self.intensity = {name: ch.intensity for name, ch in scenario.channels.items()}
+        self.instruments: dict[str, InstrumentBase] = {}
+        for cls in BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES:
+            self.instruments[cls.key] = cls(self, getattr(scenario.instruments, cls.key))
+        self.smith = SmithIndices()
+        self._set_time_factors()
+        poverty.initial_states(hh, self.line)
+        self.ever_poor_people = 0.0
+        self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
+        self.recorder = Recorder(self)
+        self.tracked = self._pick_tracked(200)
+        self.tracked_history: list[np.ndarray] = []
+        make_views = n <= AGENT_VIEW_LIMIT if agent_views is None else agent_views
+        if make_views:
+            self.create_household_agents()
+        for v in range(self.villages.n):
+            Cadre(self, v)
+        for c in range(self.cooperatives.n):
+            Cooperative(self, c)
+
+    # ------------------------------------------------------------------ set-up
+    def _seed_cooperative_members(self) -> None:
+        """Existing co-ops start half full with working households of their village."""
+        hh, coops = self.households, self.cooperatives
+        u = self.streams.rng("setup.members").random(hh.n)
+        k = PROGRAMMES.index("cooperative")
+        for c in range(coops.n):
+            rows = np.flatnonzero((hh.village == coops.village[c]) & (hh.labour > 0)
+                                  & (hh.cooperative < 0))
+            half = int(coops.capacity[c] / 2 + u[c % hh.n])  # stochastic rounding
+            take = rows[np.argsort(u[rows])[:half]]
+            hh.cooperative[take] = c
+            hh.participating[take, k] = True
+            coops.members[c] = len(take)
+
+    def _pick_tracked(self, k: int) -> np.ndarray:
+        rng = self.streams.rng("setup.tracked")
+        return np.sort(rng.choice(self.households.n, size=min(k, self.households.n),
+                                  replace=False))
+
+    def _set_time_factors(self) -> None:
+        econ = self.config.economy
+        self.year = year_of(self.config.start, self.month)
+        self.line = income.poverty_line(self, self.year)
+        years = self.month / 12.0
+        self.growth = ((1 + econ.real_growth) * (1 + econ.inflation)) ** years
+        self.price_level = (1 + econ.inflation) ** years
+
+    # ------------------------------------------------------------------ agents
+    def create_household_agents(self, rows: np.ndarray | None = None) -> list[Household]:
+        """Create Household agent views (all households, or only `rows`)."""
+        existing = {a.row for a in self.agents_by_type.get(Household, [])}
+        rows = range(self.households.n) if rows is None else rows
+        return [Household(self, int(r)) for r in rows if int(r) not in existing]
+
+    def household(self, row: int) -> Household:
+        for a in self.agents_by_type.get(Household, []):
+            if a.row == row:
+                return a
+        return Household(self, row)
+
+    def households_in_village(self, village: int) -> list[Household]:
+        rows = np.flatnonzero(self.households.village == village)
+        self.create_household_agents(rows)
+        return [a for a in self.agents_by_type[Household] if a.village == village]
+
+    # ------------------------------------------------------------------ step
+    @property
+    def label(self) -> str:
+        return month_label(self.config.start, self.month)
+
+    @property
+    def finished(self) -> bool:
+        return self.month >= self.config.months
+
+    def step(self) -> None:
+        """Advance one month."""
+        if self.finished:
+            self.running = False
+            return
+        cfg, hh = self.config, self.households
+        timed = self._timed
+        self._set_time_factors()
+        for inst in self.instruments.values():
+            inst.begin_month()
+        with timed("shocks"):
+            shock = self.shocks.step(self.month, self.streams)
+            self.farm_factor = shock.farm_factor_village
+            self.migrant_employment = shock.migrant_employment
+        for cls in BEFORE_HOUSEHOLDS:
+            with timed(f"instrument.{cls.key}"):
+                self.instruments[cls.key].step(self)
+        with timed("cadres"):
+            self._update_cadres()
+            self.price_factor = self.cooperatives.price_factor(
+                cfg.cooperatives.products, cfg.cooperatives.price_elasticity,
+                shock.price_factor_product)
+        with timed("income.market"):
+            income.market_income(self)
+        with timed("channels"):
+            self._spread_information()
+        with timed("network.peers"):
+            self.peers = self.network @ hh.participating.astype(np.float32)
+        for cls in HOUSEHOLD_PROGRAMMES:
+            with timed(f"instrument.{cls.key}"):
+                self.instruments[cls.key].step(self)
+        with timed("income.finalise"):
+            income.finalise(self)
+            exits, returns = poverty.transition(hh, self.line)
+            self._drift_attitudes()
+        with timed("smith"):
+            self.month_spending = sum(i.month_spent for i in self.instruments.values())
+            self.smith.update(self)
+        with timed("metrics"):
+            self.recorder.record(exits, returns)
+            self.tracked_history.append(hh.annual_income[self.tracked].copy())
+        self.month += 1
+        if self.finished:
+            self.running = False
+
+    @contextmanager
+    def _timed(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.timings[name] += time.perf_counter() - start
+
+    def _update_cadres(self) -> None:
+        """Pressure rises while registered poverty remains before the 2020 deadline."""
+        hh = self.households
+        deadline = month_index("2020-12", self.config.start)
+        months_left = deadline - self.month
+        registered_share = float(np.average(hh.registered, weights=hh.size))
+        urgency = registered_share / max(months_left / 12.0, 0.5) * 2.0 if months_left > 0 else 0
+        c = self.config.cadres
+        base = c.assessment_pressure * (1.0 if months_left > 0 else 0.6)
+        self.cadres.update(base, c.formalism_sensitivity, urgency, self.smith.policy)
+
+    def _spread_information(self) -> None:
+        hh, cfg = self.households, self.config
+        carried = np.zeros((len(CHANNELS), len(PROGRAMMES)), dtype=bool)
+        for k, name in enumerate(PROGRAMMES):
+            inst = self.instruments[name]
+            if not inst.active(self.month):
+                continue
+            for c, ch_name in enumerate(CHANNELS):
+                carried[c, k] = self.month >= inst.first + cfg.channels[ch_name].delay
+        # Cadre visits: each task force visits up to visits_per_month x effort homes,
+        # registered households twice as often.
+        effort = self.cadres.effort[hh.village]
+        per_village = np.bincount(hh.village, minlength=self.villages.n).astype(float)
+        # A sampled household stands for 1/scale real ones, so a task force's visits cover
+        # visits x effort x scale sampled households of its village.
+        base = np.minimum(cfg.cadres.visits_per_month * effort * self.scale
+                          / np.maximum(per_village[hh.village], 1.0), 1.0)
+        visit_prob = np.minimum(base * np.where(hh.registered, 2.0, 1.0), 1.0)
+        self.contacts = channels.spread(hh, cfg.channels, self.intensity, carried,
+                                        self.villages.internet, visit_prob,
+                                        self.villages.remoteness, self.network, self.month,
+                                        self.streams)
+        # Households visited by cadres move their trust towards the effort they see.
+        u = self.streams.uniform("trust.visit", self.month, hh.n)
+        seen = u < visit_prob * self.intensity["cadre_visit"]
+        if carried.any() and seen.any():
+            rate = cfg.behaviour.trust_learning
+            hh.trust[seen] += rate * (np.minimum(effort[seen] / 0.6, 1.0) - hh.trust[seen])
+
+    def _drift_attitudes(self) -> None:
+        """Transfers alone breed dependency; productive participation builds drive."""
+        hh, b = self.households, self.config.behaviour
+        from simulation.households import Source  # local: avoids a cycle in type checkers
+
+        productive = hh.participating[:, PRODUCTIVE].any(axis=1)
+        on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
+        hh.motivation[productive] += b.participation_drift * (1 - hh.motivation[productive])
+        hh.motivation[on_transfers] -= b.dependency_drift * hh.motivation[on_transfers]
+
+    # ------------------------------------------------------------------ results
+    def series(self):
+        """Monthly outcomes so far, one row per month (a pandas DataFrame)."""
+        return self.recorder.frame()
+
+    def run(self) -> PovertyModel:
+        while not self.finished:
+            self.step()
+        return self
