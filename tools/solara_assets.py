@@ -7,7 +7,7 @@ file from a public CDN, which this project's machines (developers' and CI's) can
 reach: the page then stays blank. The PyPI package ``solara-assets`` lags behind solara.
 
 This script puts the same npm packages into the proxy's cache directory
-(``solara.server.settings.assets.proxy_cache_dir``; ``$SOLARA_PROXY_CACHE_DIR`` moves it),
+(``solara.server.settings.assets.proxy_cache_dir``; ``$SOLARA_ASSETS_PROXY_CACHE_DIR`` moves it),
 laid out as the proxy expects: ``<cache>/<name>@<version>/<file inside the package>``,
 e.g. ``<cache>/requirejs@2.3.6/require.js`` or
 ``<cache>/@widgetti/solara-vuetify-app@10.1.1/dist/main8.css``. The tarballs come from
@@ -30,10 +30,10 @@ the package whose version must be updated here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -123,10 +123,8 @@ def check_versions_against_solara(solara_dir: pathlib.Path, packages) -> list[st
         for p in solara_dir.glob(pattern):
             if "website" in p.parts:  # solara's own docs site, not the server
                 continue
-            try:
+            with contextlib.suppress(OSError):
                 text.append(p.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                pass
     blob = "\n".join(text)
     return [pkg.spec for pkg in packages if pkg.spec not in blob]
 
@@ -247,8 +245,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
         if args.check:
-            bad = {p.spec: missing_files(cache_dir, p) or ["(not from npm pack)"]
-                   for p in packages if not is_complete(cache_dir, p)}
+            bad = {
+                p.spec: missing_files(cache_dir, p) or ["(not from npm pack)"]
+                for p in packages
+                if not is_complete(cache_dir, p)
+            }
             for spec, files in bad.items():
                 print(f"MISSING {spec}: {', '.join(files)}")
             if bad:

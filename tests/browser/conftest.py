@@ -33,13 +33,15 @@ Typical test of the real app::
 
     pytestmark = pytest.mark.browser
 
-    def test_app_loads(serve_app, page, page_problems, save_screenshot):
+    def test_app_steps(serve_app, page, page_problems, save_screenshot):
         server = serve_app("simulation/app.py")
-        open_app(page, server.url)
-        page.get_by_text("Step").first.click()
+        mark = server.log_mark()          # the server is shared: look at our part of its log
+        open_app(page, server.url)        # goto + wait until Solara mounted the app
+        page.get_by_role("button", name="Step").first.click()   # Mesa SolaraViz's button
+        page.get_by_text("Time: 1").wait_for()
         save_screenshot(page, "after-step")
-        page_problems.assert_none()
-        assert not server.errors_since(0)
+        page_problems.assert_none()       # console errors, page errors, failed requests
+        server.assert_no_errors(since=mark)   # tracebacks / ERROR lines in the server log
 
 Every test under tests/browser/ gets the ``browser`` marker (deselect with
 ``-m "not browser"``).
@@ -47,6 +49,7 @@ Every test under tests/browser/ gets the ``browser`` marker (deselect with
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -134,8 +137,12 @@ def page(page, request, screenshot_dir):
 
 
 @pytest.fixture
-def page_problems(page):
-    return PageProblems(page)
+def page_problems(page, request):
+    problems = PageProblems(page)
+    yield problems
+    if _failed(request):  # shown in the report under "Captured stdout teardown"
+        print("browser problems:\n  " + ("\n  ".join(problems.all()) or "(none)"))
+        print("browser console (last 30):\n  " + "\n  ".join(problems.console_log[-30:]))
 
 
 # -- screenshots -----------------------------------------------------------------------------
@@ -191,7 +198,13 @@ def serve_app(solara_assets_ready, solara_home):
         if server is not None and server.proc is not None and server.proc.poll() is None:
             return server
         full_env = {"SOLARA_HOME": str(solara_home), **(env or {})}
-        name = safe_name(f"{app}{'-production' if production else ''}")
+        name = str(app) + ("-production" if production else "")
+        if env:  # the same app with other settings: another server, another log
+            name += "-env" + hashlib.sha1(repr(key[2]).encode()).hexdigest()[:8]
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # each xdist worker has its own servers
+        if worker:
+            name += "-" + worker
+        name = safe_name(name)
         server = SolaraServer(
             app,
             production=production,

@@ -226,6 +226,15 @@ class SolaraServer:
         """A position in the log; pass it to errors_since() to see only later output."""
         return len(self.log_text())
 
+    def assert_no_errors(self, since: int = 0) -> None:
+        """Fail if the server logged tracebacks or ERROR lines after log position ``since``."""
+        errors = self.errors_since(since)
+        if errors:
+            raise AssertionError(
+                f"the solara server for {self.app} logged {len(errors)} error(s) "
+                f"(log {self.log_path}):\n\n" + "\n\n".join(errors)
+            )
+
     def errors_since(self, mark: int = 0) -> list[str]:
         """Python tracebacks and ERROR lines the server logged after ``mark``."""
         text = self.log_text()[mark:]
@@ -286,30 +295,61 @@ class PageProblems:
     def assert_none(self, context: str = "") -> None:
         problems = self.all()
         if problems:
+            where = f" {context}" if context else ""
             joined = "\n  ".join(problems)
             raise AssertionError(
-                f"the browser reported {len(problems)} problem(s){' ' + context if context else ''}:"
-                f"\n  {joined}"
+                f"the browser reported {len(problems)} problem(s){where}:\n  {joined}"
             )
+
+
+# True once Solara's root Vue instance (the page template, solara.html.j2) has finished
+# loading (its `loading` flag, which hides the loader) and mounted the app's widget.
+# Checking the DOM alone is not enough: before Vue starts, #app holds neither the loader
+# nor the mount point.
+SOLARA_READY_JS = """() => {
+    const el = document.querySelector('#app');
+    if (!el) return false;
+    let root = null;
+    if (el.__vue__) root = el.__vue__.$root;  // Vue 2 (ipyvue < 3)
+    else if (el.__vue_app__ && el.__vue_app__._instance) root = el.__vue_app__._instance.proxy;
+    if (!root || root.loading !== false || root.isMounted !== true) return false;
+    if (document.querySelector('#loader-container')) return false;
+    return !(el.innerText || '').includes('A widget with mount-id');
+}"""
 
 
 def wait_for_solara(page, timeout_ms: float = APP_READY_TIMEOUT_MS) -> None:
     """Wait until Solara's loader is gone and the app's widgets are mounted.
 
-    Fails early with the page's own message when Solara shows an error instead of the app.
+    On timeout, fails with what the page shows, and a hint when Vue never started
+    (the usual cause: the JS bundles did not load from Solara's CDN cache).
     """
-    page.wait_for_function(
-        """() => {
-            if (document.querySelector('#loader-container')) return false;
-            const mp = document.querySelector('jupyter-widget-mount-point, .jupyter-widgets');
-            const main = document.querySelector('#app .v-application--wrap, #app');
-            if (!main) return false;
-            const text = main.innerText || '';
-            if (text.includes('A widget with mount-id')) return false;
-            return !mp || mp.tagName.toLowerCase() !== 'jupyter-widget-mount-point';
-        }""",
-        timeout=timeout_ms,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_function(SOLARA_READY_JS, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        state = page.evaluate(
+            """() => {
+                const el = document.querySelector('#app');
+                const root = el && el.__vue__ ? el.__vue__.$root : null;
+                return {
+                    vue: !!root || !!(el && el.__vue_app__),
+                    loading: root ? root.loading : null,
+                    loading_text: root ? root.loading_text : null,
+                    text: (document.body ? document.body.innerText : '').slice(0, 800),
+                };
+            }"""
+        )
+        hint = ""
+        if not state["vue"]:
+            hint = (
+                "\nVue never started: Solara's JS bundles probably did not load. Check "
+                "`.venv/bin/python tools/solara_assets.py --check` and the page's failed requests."
+            )
+        raise AssertionError(
+            f"Solara app at {page.url} not ready after {timeout_ms / 1000:.0f} s: {state}{hint}"
+        ) from None
 
 
 def open_app(page, url: str, *, timeout_ms: float = APP_READY_TIMEOUT_MS) -> None:

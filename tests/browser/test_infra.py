@@ -60,5 +60,4 @@ def test_tiny_app_click_updates_counter(
     save_screenshot(page, "after-clicks")
 
     page_problems.assert_none(f"on {server.url}")
-    errors = server.errors_since(log_mark)
-    assert not errors, "the server logged errors:\n" + "\n\n".join(errors)
+    server.assert_no_errors(since=log_mark)
