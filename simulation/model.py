@@ -237,6 +237,12 @@ class PovertyModel(mesa.Model):
         on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
         hh.motivation[productive] += b.participation_drift * (1 - hh.motivation[productive])
         hh.motivation[on_transfers] -= b.dependency_drift * hh.motivation[on_transfers]
+        # Smartphones spread each January (population.phone_growth share points a year).
+        u = self.streams.uniform("phones.adoption", self.month, hh.n)
+        if self.month > 0 and self.label.endswith("-01"):
+            without = 1.0 - float(hh.phone.mean())
+            rate = self.config.population.phone_growth / max(without, 1e-9)
+            hh.phone |= u < rate * np.where(hh.elderly, 0.5, 1.0)
 
     # ------------------------------------------------------------------ results
     def series(self):
