@@ -66,6 +66,7 @@ class HouseholdTable:
     loan: np.ndarray = field(init=False)  # outstanding principal
     loan_left: np.ndarray = field(init=False)  # months of loan term left
     capital: np.ndarray = field(init=False)  # productive assets built with loans
+    savings: np.ndarray = field(init=False)  # household savings (yuan), a buffer for shocks
     cooperative: np.ndarray = field(init=False)  # index of co-op joined, -1 none
 
     def __post_init__(self) -> None:
@@ -83,6 +84,7 @@ class HouseholdTable:
         self.loan = np.zeros(n, dtype=np.float64)
         self.loan_left = np.zeros(n, dtype=np.int16)
         self.capital = np.zeros(n, dtype=np.float64)
+        self.savings = np.zeros(n, dtype=np.float64)
         self.cooperative = np.full(n, -1, dtype=np.int32)
 
     @property
@@ -201,6 +203,15 @@ class Household(mesa.Agent):
         return {p: bool(self._t.participating[self.row, k]) for k, p in enumerate(PROGRAMMES)}
 
     @property
+    def savings(self) -> float:
+        return float(self._t.savings[self.row])
+
+    @property
+    def debt(self) -> float:
+        """Outstanding micro-credit principal (yuan)."""
+        return float(self._t.loan[self.row])
+
+    @property
     def trust(self) -> float:
         return float(self._t.trust[self.row])
 
@@ -212,7 +223,8 @@ class Household(mesa.Agent):
         return {"row": self.row, "village": self.village, "size": self.size,
                 "head_age": self.head_age, "education": self.education,
                 "state": self.state.name, "registered": self.registered,
-                "annual_income": self.annual_income, "trust": self.trust,
+                "annual_income": self.annual_income, "savings": self.savings,
+                "debt": self.debt, "trust": self.trust,
                 "motivation": self.motivation, **{f"aware_{k}": v for k, v in
                                                   self.awareness.items()},
                 **{f"in_{k}": v for k, v in self.participation.items()}}

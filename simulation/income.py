@@ -5,7 +5,9 @@ Farm income follows productivity, market access, village disasters and product p
 wage income follows the wage multiplier (training) and migrant employment (the 2020
 epidemic). Programmes add co-op, business and transfer income after this. Illness costs a
 share of market income while it lasts. All incomes grow at the baseline real growth plus
-inflation (reference-figures.md; economy section of the scenario).
+inflation (reference-figures.md; economy section of the scenario). Households save a share
+of income above the line and draw on savings to pay for illness, so a shock hurts those
+without savings most.
 """
 
 from __future__ import annotations
@@ -38,15 +40,22 @@ def market_income(model: PovertyModel) -> None:
 
 
 def finalise(model: PovertyModel) -> None:
-    """Apply illness costs and update the smoothed annual income."""
+    """Apply illness costs (paid from savings first), save, and smooth annual income."""
     hh = model.households
-    cost = model.config.economy.shocks.illness_cost_share
-    ill = hh.ill_left > 0
-    if ill.any():
-        hh.income[ill, Source.FARM] *= 1.0 - cost
-        hh.income[ill, Source.WAGE] *= 1.0 - cost
-    total = hh.income.sum(axis=1) * 12.0
-    hh.annual_income += (total - hh.annual_income) / model.config.economy.smoothing_months
+    econ = model.config.economy
+    ill = np.flatnonzero(hh.ill_left > 0)
+    if len(ill):
+        market = hh.income[ill, Source.FARM] + hh.income[ill, Source.WAGE]
+        cost = econ.shocks.illness_cost_share * market * hh.size[ill]  # yuan this month
+        from_savings = np.minimum(hh.savings[ill], cost)
+        hh.savings[ill] -= from_savings
+        kept = 1.0 - econ.shocks.illness_cost_share * np.where(cost > 0, 1 - from_savings
+                                                               / np.maximum(cost, 1e-9), 0)
+        hh.income[ill, Source.FARM] *= kept
+        hh.income[ill, Source.WAGE] *= kept
+    monthly = hh.income.sum(axis=1)
+    hh.savings += econ.saving_rate * np.maximum(monthly - model.line / 12.0, 0.0) * hh.size
+    hh.annual_income += (monthly * 12.0 - hh.annual_income) / econ.smoothing_months
 
 
 def poverty_line(model: PovertyModel, year: int) -> float:

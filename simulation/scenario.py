@@ -173,6 +173,8 @@ class Economy(Strict):
                            "(reference-figures.md), programmes add the rest", ge=-0.2, le=0.3)
     inflation: float = P(0.02, "Consumer price inflation per year.", "assumption (CPI ~2%)",
                          ge=-0.1, le=0.3)
+    saving_rate: Share = P(0.15, "Share of income above the poverty line a household saves.",
+                           "assumption")
     smoothing_months: float = P(6.0, "Months over which annualised income is smoothed when "
                                 "judging poverty.", "assumption", ge=1.0, le=24.0)
     shocks: Shocks = Field(default_factory=Shocks)

@@ -86,3 +86,10 @@ def test_epidemic_shock_cuts_wage_income_in_2020():
     in_shock = df["date"] == "2020-03"
     assert float(df.loc[in_shock, "income_wage"].iloc[0]) < float(
         ref.loc[in_shock, "income_wage"].iloc[0])
+
+
+def test_savings_buffer_illness():
+    harsh = {"economy.shocks.illness_rate": 0.3, "economy.shocks.illness_cost_share": 0.6}
+    none = outcome({**harsh, "economy.saving_rate": 0.0}, "income_poverty_incidence", "mean")
+    some = outcome({**harsh, "economy.saving_rate": 0.5}, "income_poverty_incidence", "mean")
+    assert some < none
