@@ -90,6 +90,10 @@ class Recorder:
             row[f"ever_joined_{p}"] = float((hh.joined[:, k] >= 0).mean())
         for name, n in m.contacts.items():
             row[f"contacts_{name}"] = n * up
+        # Routine communication is paid from general administration, outside programme
+        # budgets (the publicity instrument's extra contacts are inside its budget).
+        row["communication_cost"] = sum(n * m.config.channels[name].cost
+                                        for name, n in m.contacts.items()) * up
         # Targeting errors of the register against true income poverty.
         n_poor, n_reg = int(poor.sum()), int(hh.registered.sum())
         row["exclusion_error"] = float((poor & ~hh.registered).sum() / n_poor) if n_poor else 0.0
