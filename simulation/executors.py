@@ -4,6 +4,10 @@ function of (scenario, seed).
 
 Tasks are sent as plain scenario mappings (JSON-able dicts), so workers rebuild and
 re-validate the scenario themselves; results come back as `RunResult` without the model.
+
+Stable API (used by sweeps, comparison and calibration): `Task`, `Task.of`, `Task.key`,
+`execute`, `default_workers`, `run_tasks`. New arguments are only ever added as optional
+keywords.
 """
 
 from __future__ import annotations
@@ -11,16 +15,22 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from simulation.runner import RunResult, run
 from simulation.scenario import Scenario, build
 
+#: Address prefixes that mean "a Dask scheduler".
+DASK_SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
 
 @dataclass(frozen=True)
 class Task:
-    """One run to do: a scenario (as a validated mapping) and a seed, with a caller tag."""
+    """One run to do: a scenario (as a validated mapping) and a seed, with a caller tag.
+
+    The tag is returned untouched with the result (sweeps use it for the design point).
+    """
 
     scenario: dict
     seed: int
@@ -32,6 +42,7 @@ class Task:
 
     @property
     def key(self) -> str:
+        """`{scenario hash}-{seed}`, the same as `RunResult.meta["run_key"]`."""
         return f"{build(self.scenario).content_hash()}-{self.seed}"
 
 
@@ -41,16 +52,40 @@ def execute(task: Task) -> tuple[Task, RunResult]:
 
 
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    """All cores this process may use (respects CPU affinity, e.g. under taskset)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def is_dask_address(executor: str) -> bool:
+    return executor.startswith(DASK_SCHEMES)
+
+
+def describe(executor: str, workers: int | None = None) -> str:
+    """A short human description of an executor choice, for logs and progress bars."""
+    if executor == "process":
+        return f"process pool ({workers or default_workers()} workers)"
+    if is_dask_address(executor):
+        return f"Dask cluster at {executor}"
+    return executor
 
 
 def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | None = None,
-              on_result: Callable[[Task, RunResult], None] | None = None
+              on_result: Callable[[Task, RunResult], None] | None = None, *,
+              max_in_flight: int | None = None, retries: int = 2
               ) -> Iterator[tuple[Task, RunResult]]:
-    """Yield (task, result) as runs finish.
+    """Yield (task, result) as runs finish (in completion order, not submission order).
 
     executor: "serial", "process" (a local pool; forkserver context, so it is safe next to
     progress-bar threads), or a Dask scheduler address such as "tcp://127.0.0.1:8786".
+    workers: pool size for "process" (default: all cores); ignored otherwise.
+    max_in_flight: at most this many runs submitted but not yet yielded (default 2 per
+    worker for the pool, 4 per worker thread on Dask). Bounding it keeps memory flat and
+    makes Ctrl-C prompt: closing the generator (or an exception in the consumer) cancels
+    everything not yet started instead of running it to the end.
+    retries: Dask only; how often a run is retried when the worker holding it dies.
     """
     tasks = list(tasks)
     if executor == "serial" or (executor == "process" and (workers == 1 or len(tasks) <= 1)):
@@ -61,28 +96,84 @@ def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | N
             yield out
         return
     if executor == "process":
-        ctx = mp.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers or default_workers(),
-                                 mp_context=ctx) as pool:
-            pending = {pool.submit(execute, t) for t in tasks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    out = fut.result()
-                    if on_result:
-                        on_result(*out)
-                    yield out
+        yield from _run_pool(tasks, workers or default_workers(), on_result, max_in_flight)
         return
-    if executor.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        from distributed import Client, as_completed
-
-        with Client(executor) as client:
-            futures = client.map(execute, tasks, pure=False)
-            for fut in as_completed(futures):
-                out = fut.result()
-                if on_result:
-                    on_result(*out)
-                yield out
+    if is_dask_address(executor):
+        yield from _run_dask(tasks, executor, on_result, max_in_flight, retries)
         return
     raise ValueError(f"unknown executor {executor!r}: expected 'serial', 'process' or a Dask "
                      "scheduler address like tcp://127.0.0.1:8786")
+
+
+def _run_pool(tasks: list[Task], workers: int,
+              on_result: Callable[[Task, RunResult], None] | None,
+              max_in_flight: int | None) -> Iterator[tuple[Task, RunResult]]:
+    ctx = mp.get_context("forkserver")
+    # Workers import the model once in the fork server rather than once per process.
+    ctx.set_forkserver_preload(["simulation.runner", "simulation.executors"])
+    limit = max(workers, max_in_flight or 2 * workers)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    todo = iter(tasks)
+    pending: set[Future] = set()
+    clean = False
+    try:
+        for task in todo:
+            pending.add(pool.submit(execute, task))
+            if len(pending) >= limit:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                out = fut.result()
+                for task in todo:  # refill one slot per finished run
+                    pending.add(pool.submit(execute, task))
+                    break
+                if on_result:
+                    on_result(*out)
+                yield out
+        clean = True
+    finally:
+        # On error, Ctrl-C or an abandoned generator: drop queued runs, don't wait for them.
+        pool.shutdown(wait=clean, cancel_futures=not clean)
+
+
+def _run_dask(tasks: list[Task], address: str,
+              on_result: Callable[[Task, RunResult], None] | None,
+              max_in_flight: int | None, retries: int) -> Iterator[tuple[Task, RunResult]]:
+    import uuid
+
+    from distributed import Client, as_completed
+
+    with Client(address, set_as_default=False) as client:
+        threads = sum(client.nthreads().values()) or 1
+        limit = max(1, max_in_flight or 4 * threads)
+        todo = iter(enumerate(tasks))
+        batch = uuid.uuid4().hex[:12]  # keys unique to this call: other clients may share
+
+        def submit(i: int, task: Task):
+            # Unique key per submission: identical tasks are still each returned once.
+            return client.submit(execute, task, key=f"povsim-{batch}-{i}", pure=False,
+                                 retries=retries)
+
+        first = [submit(i, t) for i, t in _take(todo, limit)]
+        futures = as_completed(first)
+        try:
+            for fut in futures:
+                out = fut.result()
+                fut.release()
+                for i, task in _take(todo, 1):
+                    futures.add(submit(i, task))
+                if on_result:
+                    on_result(*out)
+                yield out
+        finally:
+            futures.clear()
+
+
+def _take(it: Iterator, n: int) -> list:
+    out = []
+    for item in it:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out
