@@ -34,7 +34,7 @@ def point_means(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
             .sort_values(["scenario", "point_id"]))
 
 
-def _unit_for(spec: SweepSpec, runs: pd.DataFrame) -> np.ndarray | None:
+def _unit_for(spec: SweepSpec) -> np.ndarray | None:
     if spec.design in ("sobol", "morris", "lhs", "qmc"):
         return sample_unit(spec)
     return None
@@ -56,7 +56,7 @@ def analyse(runs: pd.DataFrame, spec: SweepSpec, outcomes: list[str],
         raise SweepError(f"sweep incomplete: {absent} of {len(runs)} runs have no stored "
                          "results; resume it (run the same sweep command again) first")
     params = list(spec.vary)
-    unit = _unit_for(spec, runs)
+    unit = _unit_for(spec)
     rows: list[dict] = []
     for scenario, group in runs.groupby("scenario", sort=False):
         for outcome in outcomes:
@@ -69,9 +69,10 @@ def analyse(runs: pd.DataFrame, spec: SweepSpec, outcomes: list[str],
                 raise SweepError(f"scenario {scenario}: {len(y)} points stored but the "
                                  f"{spec.design} design has {len(unit)}")
             if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
-                for p in params:  # a constant outcome: no variance to apportion
-                    rows.append(_row(scenario, outcome, p, spec.design, "constant", np.nan,
-                                     np.nan))
+                # Constant (or undefined, e.g. a date after the run ends): nothing to apportion.
+                why = "constant" if np.all(np.isfinite(y)) else "undefined"
+                for p in params:
+                    rows.append(_row(scenario, outcome, p, spec.design, why, np.nan, np.nan))
                 continue
             rows += _salib(spec, unit, y, scenario, outcome, conf_level, resamples, seed)
     return pd.DataFrame(rows, columns=COLUMNS)
