@@ -21,7 +21,7 @@ MODEL_MD = ROOT / "docs" / "model.md"
 UNNUMBERED = {"001", "003"}
 
 # "000 §4.3", "002 §2", also the continuation in "000 §4.1–§4.4" or "000 §4.3, §5.3".
-CITATION = re.compile(r"\b(00\d) (§\d+(?:\.\d+)*(?:\s*(?:,|and|–|-|/)\s*§\d+(?:\.\d+)*)*)")
+CITATION = re.compile(r"\b(00\d)\s+(§\d+(?:\.\d+)*(?:\s*(?:,|and|–|-|/)\s*§\d+(?:\.\d+)*)*)")
 SECTION = re.compile(r"§(\d+(?:\.\d+)*)")
 # A numbered heading line: optional markdown/bold decoration, "4.3." or "2.1 ", then text.
 HEADING = re.compile(r"^[#\s*]*(\d+(?:\.\d+)*)\.?\s+\**\s*[A-Z]")
