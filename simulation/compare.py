@@ -794,7 +794,7 @@ def _ranking(ctx: _Ctx, reps: pd.DataFrame, o: Outcome) -> pd.DataFrame:
                            f"{p_next[i]:.2g})")
             pn = float(p_next[i])
         else:
-            vs_next, pn = "", np.nan
+            vs_next, pn = None, np.nan
         rows.append({"rank": i + 1, "countermeasure": a, "criterion": o.key,
                      "criterion_label": o.label, "better": o.better, "diff": d.mean,
                      "ci_low": d.low, "ci_high": d.high, "p_adjusted_vs_baseline": p_base[i],
