@@ -156,7 +156,7 @@ def _run_dask(tasks: list[Task], address: str,
                                  retries=retries)
 
         first = [submit(i, t) for i, t in _take(todo, limit)]
-        futures = as_completed(first)
+        futures = as_completed(first, loop=client.loop)
         try:
             for fut in futures:
                 out = fut.result()
