@@ -122,6 +122,7 @@ class Recorder:
                             ("not_registered", ~hh.registered)):
             w = people[mask]
             row[f"incidence_{group}"] = float(w[poor[mask]].sum() / w.sum()) if w.sum() else 0.0
+        row |= m.actors.columns(m, row) | m.transition.columns(m, returns)  # issue 3
         self.rows.append(row)
         if m.label.endswith("-12") or m.month == m.config.months - 1:
             self._record_villages(poor)

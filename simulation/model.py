@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from simulation import channels, income, poverty
+from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
 from simulation.environment import Shocks, build_villages
@@ -26,6 +27,7 @@ from simulation.scenario import CHANNELS, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
 from simulation.timeline import month_index, month_label, year_of
+from simulation.transition import TransitionPolicy
 
 #: Below this many households, Household agents are created at set-up.
 AGENT_VIEW_LIMIT = 5_000
@@ -66,6 +68,9 @@ class PovertyModel(mesa.Model):
         self.instruments: dict[str, InstrumentBase] = {}
         for cls in BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES:
             self.instruments[cls.key] = cls(self, getattr(scenario.instruments, cls.key))
+        # Actors beyond government and the post-2020 transition (docs/model.md).
+        self.actors = Actors(self)
+        self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self._set_time_factors()
         poverty.initial_states(hh, self.line)
@@ -147,6 +152,8 @@ class PovertyModel(mesa.Model):
         self._set_time_factors()
         for inst in self.instruments.values():
             inst.begin_month()
+        self.actors.begin_month()
+        self.transition.begin_month(self)
         with timed("shocks"):
             shock = self.shocks.step(self.month, self.streams)
             self.farm_factor = shock.farm_factor_village
@@ -161,6 +168,8 @@ class PovertyModel(mesa.Model):
                 shock.price_factor_product)
         with timed("income.market"):
             income.market_income(self)
+        with timed("actors"):
+            self.actors.act(self)
         with timed("channels"):
             self._spread_information()
         with timed("network.peers"):
@@ -171,9 +180,11 @@ class PovertyModel(mesa.Model):
         with timed("income.finalise"):
             income.finalise(self)
             exits, returns = poverty.transition(hh, self.line)
+            self.transition.assess(self)
             self._drift_attitudes()
         with timed("smith"):
-            self.month_spending = sum(i.month_spent for i in self.instruments.values())
+            self.month_spending = (sum(i.month_spent for i in self.instruments.values())
+                                   + self.actors.month_spent)
             self.smith.update(self)
         with timed("metrics"):
             self.recorder.record(exits, returns)

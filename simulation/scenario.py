@@ -488,6 +488,47 @@ class CadreTraining(Instrument):
 
 
 
+class Relocation(Instrument):
+    """Relocation from places too remote to serve (seed 003 l.140, l.147; 002 §2.2)."""
+
+    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region (0: no "
+                            "relocation; overlays set it per household).", "assumption")
+    remoteness_threshold: Share = P(0.8, "Villages at least this remote are 'too remote to "
+                                    "serve' and their registered households may move.",
+                                    "003 l.119 'poverty trap' areas; level an assumption")
+    cost_per_household: Positive = P(100000.0, "Housing and resettlement cost per relocated "
+                                     "household (yuan).", "assumption; 002 §2.2: Foshan's "
+                                     "229 M yuan built 2,781 houses (~82,000 yuan each)")
+    farm_loss: Share = P(0.4, "Share of farm income lost by leaving the land behind.",
+                         "assumption (003 l.147: relocation must solve the move 'together')")
+    wage_gain: NonNegative = P(0.5, "Rise in wage income from living near jobs in town.",
+                               "assumption")
+    acceptance: Share = P(0.6, "Probability an offered household agrees to move, at average "
+                          "trust and risk aversion.", "assumption")
+
+
+class Monitoring(Instrument):
+    """Dynamic monitoring of households at risk of (re)turning to poverty (seed 003)."""
+
+    start: str = P("2021-01", "First month (YYYY-MM).", "003 l.162 (transition period "
+                   "2021-2025)")
+    end: str = P("2025-12", "Last month (YYYY-MM).", "003 l.162 (five-year transition)")
+    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region (0: no "
+                            "monitoring; overlays set it per household).", "assumption")
+    eligibility: Eligibility = Eligibility.ALL
+    risk_margin: float = P(1.3, "Households below line x margin, or hit by illness or a "
+                           "disaster while below 1.6 x line, are 'at risk'.",
+                           "003 l.81, l.105 (dynamic monitoring); assumption", ge=1.0, le=3.0)
+    detection: Share = P(0.6, "Share of at-risk households the monitoring finds each month.",
+                         "assumption")
+    cost_per_check: NonNegative = P(20.0, "Cost of checking one household (yuan).",
+                                    "assumption")
+    support_margin: float = P(1.1, "Support tops a found household's income up to line x "
+                              "margin.", "003 l.166 (prevention plus after-the-event help); "
+                              "assumption", ge=0.5, le=3.0)
+    support_months: int = P(6, "Months support lasts once granted.", "assumption", ge=1)
+
+
 class Instruments(Strict):
     registration: Registration = Field(default_factory=Registration)
     minimum_living: MinimumLiving = Field(default_factory=MinimumLiving)
@@ -500,11 +541,255 @@ class Instruments(Strict):
     infrastructure: Infrastructure = Field(default_factory=Infrastructure)
     publicity: Publicity = Field(default_factory=Publicity)
     cadre_training: CadreTraining = Field(default_factory=CadreTraining)
+    relocation: Relocation = Field(default_factory=Relocation)
+    monitoring: Monitoring = Field(default_factory=Monitoring)
 
 
 #: Programmes households learn about and take up (columns of the awareness matrix).
 PROGRAMMES = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
               "skills_training")
+
+
+# ------------------------------------------------------- actors beyond government
+class Mobilization(StrEnum):
+    VOLUNTARY = "voluntary"
+    ADMINISTRATIVE = "administrative"
+
+
+class SocialOrganizations(Instrument):
+    """Social organizations and individuals that raise donations and deliver help.
+
+    Their `budget` is the donors' giving potential; what is raised depends on the number of
+    registered organizations and the incentives (docs/model.md).
+    """
+
+    start: str = P("2015-01", "First month (YYYY-MM).", "002 §2.3 (organizations active by "
+                   "2017); assumption")
+    end: str = P("2025-12", "Last month (YYYY-MM).", "assumption (civil society outlives "
+                 "the 2020 deadline)")
+    budget: NonNegative = P(0.0, "Donors' giving potential over the period (yuan, region): "
+                            "the most that can be raised with every organization registered "
+                            "and full incentives.", "assumption; 002 §2.3: 80 organizations "
+                            "invested 64.67 M yuan in Liangshan in 2017")
+    eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
+    overhead: Share = P(0.10, "Overhead share of a professionally staffed organization.",
+                        "assumption")
+    potential_per_10k: NonNegative = P(3.0, "Organizations that could register per 10,000 "
+                                       "households.", "002 §2.3: 1,766 organizations in "
+                                       "Liangshan (~15 per 10,000 households), 80 active in "
+                                       "poverty work; level an assumption")
+    registration_threshold: Share = P(0.6, "Difficulty of registering (office space, "
+                                      "registered capital, procedures); 0 = none.",
+                                      "002 §4.4; level an assumption")
+    formation_rate: Share = P(0.5, "Yearly probability a would-be organization registers at "
+                              "zero threshold.", "assumption")
+    tax_deduction: Share = P(0.3, "Strength of pre-tax deduction for donations (0 none, 1 "
+                             "full).", "002 §4.2, §4.4; level an assumption")
+    publicity: Share = P(0.3, "Publicity of exemplary models and honours (0 none, 1 "
+                         "intense).", "002 §4.3; level an assumption")
+    saturation_per_10k: Positive = P(1.0, "Organizations per 10,000 households at which "
+                                     "63% of the giving potential is collected.",
+                                     "assumption (002 §4.4 'resource collectors')")
+    professional_share: Share = P(0.3, "Share of organizations with professional staff; the "
+                                  "rest are part-time.", "002 §3.1 (mostly part-time); "
+                                  "assumption")
+    part_time_overhead: Share = P(0.25, "Overhead share of a part-time organization.",
+                                  "assumption (002 §3.1 low capacity)")
+    professional_targeting: Share = P(0.9, "Share of a professional organization's help "
+                                      "reaching eligible households.", "assumption")
+    part_time_targeting: Share = P(0.6, "Share of a part-time organization's help reaching "
+                                   "eligible households.", "assumption (002 §3.1)")
+    hematopoietic_share: Share = P(0.3, "Share of help that builds capacity rather than "
+                                   "giving material ('transfusion') help.", "002 §3.2 "
+                                   "(material help dominates); level an assumption")
+    material_package: Positive = P(800.0, "Material help per household reached (yuan).",
+                                   "assumption")
+    capacity_cost: Positive = P(3000.0, "Cost of building one household's capacity (yuan).",
+                                "assumption")
+    capacity_gain: Share = P(0.15, "Lasting rise in wage income and farm productivity of a "
+                             "household whose capacity is built.", "002 §3.2, §3.4; "
+                             "assumption")
+    coordination: Share = P(0.2, "Share of help coordinated with other organizations; "
+                            "uncoordinated help duplicates where others already helped.",
+                            "002 §3.3 (no partnership to share resources); assumption")
+    mobilization: Mobilization = P(Mobilization.ADMINISTRATIVE, "Mobilized by administrative "
+                                   "order (follows assessment pressure, fades after the "
+                                   "deadline) or voluntarily (steady).", "002 §3.1, §4.1")
+    villages_per_org: int = P(5, "Villages one organization serves.", "assumption", ge=1)
+    spend_rate: Share = P(0.3, "Share of its balance an organization spends per month.",
+                          "assumption")
+
+
+class PrivateEnterprises(Instrument):
+    """Private firms that hire poor workers when tax incentives and credit support pay."""
+
+    start: str = P("2016-04", "First month (YYYY-MM).", "002 §4.2 (Charity Law of March "
+                   "2016)")
+    budget: NonNegative = P(0.0, "Payroll for poor workers that all potential firms together "
+                            "would commit over the period (yuan, region).", "assumption")
+    eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
+    potential_per_10k: NonNegative = P(2.0, "Firms that could take part per 10,000 "
+                                       "households.", "assumption (002 §3.1: few private "
+                                       "firms take part)")
+    base_participation: NonNegative = P(0.15, "Yearly hazard that a firm joins without "
+                                        "incentives.", "assumption")
+    tax_incentive: Share = P(0.2, "Strength of tax incentives (pre-tax deduction) 0..1.",
+                             "002 §4.2; level an assumption")
+    credit_support: Share = P(0.2, "Strength of credit support (interest subsidy, "
+                              "guarantees) 0..1.", "002 §4.2; level an assumption")
+    tax_weight: NonNegative = P(1.5, "How strongly tax incentives raise participation.",
+                                "assumption")
+    credit_weight: NonNegative = P(1.0, "How strongly credit support raises participation.",
+                                   "assumption")
+    job_wage: Positive = P(1500.0, "Monthly wage of a job for a poor worker (yuan).",
+                           "assumption (below the 2017 migrant wage of 3,485, "
+                           "reference-figures.md, O)")
+
+
+class DesignatedAssistance(Instrument):
+    """Designated (fixed-point) assistance units paired with groups of villages."""
+
+    start: str = P("2015-01", "First month (YYYY-MM).", "004 §4.8 (Weixi funds from 2013, "
+                   "raised 2015); assumption")
+    budget: NonNegative = P(0.0, "Total funds of all units for the region (yuan).",
+                            "assumption; 004 §4.8: 3-6 M yuan a year for one county")
+    eligibility: Eligibility = Eligibility.REGISTERED
+    villages_per_unit: int = P(40, "Villages paired with one unit.", "002 §2.1 (a support "
+                               "unit per poor village, via county pairing); assumption",
+                               ge=1)
+    infrastructure_share: Share = P(0.35, "Share of funds for roads and projects.",
+                                    "004 §4.8 (five aspects); assumption")
+    industry_share: Share = P(0.35, "Share of funds for co-op places for registered "
+                              "households.", "004 §4.4, §4.8; assumption")
+    cadre_share: Share = P(0.15, "Share of funds for cadres sent (first secretaries).",
+                           "002 §2.1; 004 §4.8; assumption")
+    purchase_share: Share = P(0.15, "Share of funds for targeted purchasing of local "
+                              "products.", "002 §2.1 (purchasing); assumption")
+    place_cost: Positive = P(8000.0, "Cost of one co-op member place (yuan).", "assumption")
+    cadre_cost: Positive = P(100000.0, "Cost of one cadre posted for a year (yuan).",
+                             "assumption")
+    cadre_capacity_gain: Share = P(0.1, "Capacity gained by a task force per posted "
+                                   "cadre-year (towards 1).", "assumption")
+    purchase_margin: Share = P(0.3, "Share of purchases that is extra income to producers.",
+                               "assumption")
+
+
+class PartnerCity(Instrument):
+    """Eastern partner cities (East-West collaboration), each a Mesa agent."""
+
+    start: str = P("2016-01", "First month (YYYY-MM).", "002 §2.2 (Foshan funds 2016-17)")
+    budget: NonNegative = P(0.0, "Funds allocated by all partner cities (yuan, region).",
+                            "assumption; 002 §2.2: Foshan 229 M yuan in 2016-17 for 11 "
+                            "counties; national 26.57 bn 2016-18 (reference-figures.md, O)")
+    eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
+    cities: int = P(1, "Number of partner cities; villages are split among them.",
+                    "002 §2.2, §4.5 (Foshan; county-district pairing)", ge=1, le=20)
+    utilization: Share = P(0.8, "Share of allocated funds actually used; the rest stays "
+                           "unspent.", "002 §2.2: 80% used by end-2017")
+    projects_share: Share = P(0.45, "Share for projects (roads, housing) in paired villages.",
+                              "002 §2.2; assumption")
+    labour_share: Share = P(0.15, "Share for labour-export linkage (placement).",
+                            "002 §2.2; assumption")
+    industry_share: Share = P(0.2, "Share for industrial transfer (local factory jobs).",
+                              "002 §2.2, §4.5; assumption")
+    consumption_share: Share = P(0.1, "Share for consumption assistance (buying local "
+                                 "products).", "002 §4.5 (eastern markets); assumption")
+    cadre_share: Share = P(0.1, "Share for cadre exchange.", "002 §2.2; assumption")
+    placement_cost: Positive = P(2000.0, "Cost of placing one worker in an eastern job "
+                                 "(training, transport, matching; yuan).", "assumption")
+    migrant_wage: Positive = P(3500.0, "Monthly wage of a placed migrant worker (yuan).",
+                               "reference-figures.md: 3,485 (2017, O)")
+    remittance_share: Share = P(0.5, "Share of a migrant's wage that reaches the household.",
+                                "assumption")
+    placement_months: int = P(36, "Months a placement lasts.", "assumption", ge=1)
+    job_cost: Positive = P(40000.0, "Capital per local job from industrial transfer (yuan).",
+                           "assumption")
+    local_wage: Positive = P(1800.0, "Monthly wage of a local factory job (yuan).",
+                             "assumption")
+    job_months: int = P(60, "Months a transferred factory job lasts.", "assumption", ge=1)
+    consumption_margin: Share = P(0.3, "Share of purchases that is extra income to "
+                                  "producers.", "assumption")
+    cadre_cost: Positive = P(150000.0, "Cost of one exchanged cadre-year (yuan).",
+                             "assumption")
+    cadre_capacity_gain: Share = P(0.1, "Capacity gained by a task force per exchanged "
+                                   "cadre-year (towards 1).", "assumption")
+
+    @model_validator(mode="after")
+    def _shares(self) -> PartnerCity:
+        total = (self.projects_share + self.labour_share + self.industry_share
+                 + self.consumption_share + self.cadre_share)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"allocation shares add up to {total:.3f}; expected at most 1")
+        return self
+
+
+class Actors(Strict):
+    """Actors beyond government (simulation/agents/); all spend nothing by default."""
+
+    social_organizations: SocialOrganizations = Field(default_factory=SocialOrganizations)
+    enterprises: PrivateEnterprises = Field(default_factory=PrivateEnterprises)
+    designated_assistance: DesignatedAssistance = Field(default_factory=DesignatedAssistance)
+    partner_city: PartnerCity = Field(default_factory=PartnerCity)
+
+
+# ---------------------------------------------------------------------- transition
+class TransitionMode(StrEnum):
+    CONFIGURED = "configured"  # dates as the instrument says
+    KEEP = "keep"  # continue at the pre-transition pace to the end of the transition
+    TAPER = "taper"  # continue, falling linearly to zero by the end of the transition
+    WITHDRAW = "withdraw"  # stop when the transition starts
+
+
+class Transition(Strict):
+    """After the exit deadline (or the county's exit): keep, taper or withdraw support."""
+
+    trigger: str = P("deadline", "'deadline': the transition starts at `start`; 'exit': the "
+                     "month after the county meets the exit criteria (or at `start` if "
+                     "that comes first).", "003 l.73, l.162")
+    start: str = P("2021-01", "First month of the transition when triggered by the "
+                   "deadline.", "003 l.162 (14th Five-Year Plan 2021-2025)")
+    months: int = P(60, "Length of the transition period.", "003 l.162: five years",
+                    ge=1, le=240)
+    default_mode: TransitionMode = P(TransitionMode.CONFIGURED, "Mode of every instrument "
+                                     "and funded actor not listed in `modes`.",
+                                     "assumption (the core's configured dates)")
+    modes: dict[str, TransitionMode] = P({}, "Per-instrument or per-actor mode.",
+                                         "003 l.101-109, l.162")
+    funding_factor: NonNegative = P(1.0, "Monthly money of a kept or tapered instrument, "
+                                    "relative to its planned pre-transition pace (new money "
+                                    "is appropriated month by month).", "assumption")
+    exit_incidence: Share = P(0.03, "Exit criterion: composite (registered) incidence "
+                              "below this.", "reference-figures.md, Exit criteria (S): 3% in "
+                              "the west")
+    exit_error: Share = P(0.02, "Exit criterion: missed-registration and wrongful-exit "
+                          "rates below this.", "reference-figures.md, Exit criteria (S)")
+    exit_satisfaction: Share = P(0.9, "Exit criterion: satisfaction at least this.",
+                                 "reference-figures.md, Exit criteria (S)")
+    satisfied_trust: Share = P(0.4, "A household counts as satisfied when its trust in "
+                               "cadres is at least this.", "assumption")
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger(cls, v: str) -> str:
+        if v not in ("deadline", "exit"):
+            raise ValueError(f"expected 'deadline' or 'exit', got {v!r}")
+        return v
+
+    @field_validator("start")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @field_validator("modes")
+    @classmethod
+    def _known(cls, v: dict[str, TransitionMode]) -> dict[str, TransitionMode]:
+        known = set(Instruments.model_fields) | set(Actors.model_fields)
+        unknown = sorted(set(v) - known)
+        if unknown:
+            raise ValueError(f"unknown instrument or actor(s) {unknown}; expected some of "
+                             f"{sorted(known)}")
+        return v
 
 
 # ------------------------------------------------------------------------- scenario
@@ -527,6 +812,8 @@ class Scenario(Strict):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     feedback: Feedback = Field(default_factory=Feedback)
     instruments: Instruments = Field(default_factory=Instruments)
+    actors: Actors = Field(default_factory=Actors)
+    transition: Transition = Field(default_factory=Transition)
 
     @field_validator("start")
     @classmethod
@@ -670,8 +957,67 @@ def _format_errors(source: str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+#: Top-level blocks of an overlay that adjust values instead of setting them.
+ADJUSTMENTS = ("scale", "per_household")
+
+
+def _dotted_get(data: dict, key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(key)
+        node = node[part]
+    return node
+
+
+def apply_adjustments(data: dict, source: str = "<scenario>") -> dict:
+    """Resolve `scale:` and `per_household:` blocks against the merged scenario.
+
+    A countermeasure overlay must apply to any archetype, so it may say "twice the
+    archetype's publicity budget" (`scale: {instruments.publicity.budget: 2}`) or "300 yuan
+    per represented household" (`per_household: {instruments.relocation.budget: 300}`)
+    instead of a fixed number. Values not set in the files are taken from the schema
+    defaults. Both blocks are merged like any other field (the last file wins per path);
+    `--set` overrides given to `load_scenario` are applied after them.
+    """
+    blocks = {k: data.get(k) for k in ADJUSTMENTS if data.get(k) is not None}
+    if not blocks:
+        return {k: v for k, v in data.items() if k not in ADJUSTMENTS}
+    plain = {k: v for k, v in data.items() if k not in ADJUSTMENTS}
+    for name, block in blocks.items():
+        if not isinstance(block, dict):
+            raise ScenarioError(f"{source}: field '{name}': expected a mapping of dotted "
+                                f"field paths to numbers, got {type(block).__name__}")
+    resolved = build(plain, source).model_dump(mode="json")
+    households = resolved["region"]["households_represented"]
+    out = plain
+    for name, block in blocks.items():
+        for key, factor in block.items():
+            where = f"{source}: field '{name}.{key}'"
+            if isinstance(factor, bool) or not isinstance(factor, int | float):
+                raise ScenarioError(f"{where}: expected a number, got {factor!r}")
+            if factor < 0:
+                raise ScenarioError(f"{where}: expected a number >= 0, got {factor!r}")
+            try:
+                current = _dotted_get(resolved, key)
+            except KeyError:
+                raise ScenarioError(f"{where}: no such field in the scenario (see "
+                                    "docs/parameters.md)") from None
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise ScenarioError(f"{where}: can only adjust a number, but the field "
+                                    f"holds {current!r}")
+            value = current * factor if name == "scale" else factor * households
+            if isinstance(current, int) and name == "scale":
+                value = int(round(value))
+            out = set_dotted(out, key, value)
+            resolved = set_dotted(resolved, key, value)
+    return out
+
+
 def build(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a merged mapping into a Scenario, with errors naming source and field."""
+    if any(k in data for k in ADJUSTMENTS):
+        data = apply_adjustments(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -692,6 +1038,7 @@ def load_scenario(name_or_path: str | Path = "default", overrides: Overrides = N
     else:
         path = resolve(name_or_path)
         data, source = load_raw(path), str(path)
+        data = apply_adjustments(data, source)  # before overrides: those come last
     items: list[tuple[str, Any]]
     if overrides is None:
         items = []

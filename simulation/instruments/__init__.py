@@ -16,16 +16,19 @@ from simulation.instruments.ecommerce import Ecommerce
 from simulation.instruments.infrastructure import Infrastructure
 from simulation.instruments.microcredit import Microcredit
 from simulation.instruments.minimum_living import MinimumLiving
+from simulation.instruments.monitoring import Monitoring
 from simulation.instruments.publicity import Publicity
 from simulation.instruments.registration import Registration
+from simulation.instruments.relocation import Relocation
 from simulation.instruments.skills_training import SkillsTraining
 from simulation.instruments.tourism import Tourism
 
 #: Instruments that change the world before households act, in order.
 BEFORE_HOUSEHOLDS = (Infrastructure, CadreTraining, Publicity)
 #: Instruments acting on households after information has spread, in order.
-HOUSEHOLD_PROGRAMMES = (Registration, SkillsTraining, CooperativeIndustry, Microcredit,
-                        Ecommerce, Tourism, AssetIncome, MinimumLiving)
+HOUSEHOLD_PROGRAMMES = (Registration, Relocation, SkillsTraining, CooperativeIndustry,
+                        Microcredit, Ecommerce, Tourism, AssetIncome, Monitoring,
+                        MinimumLiving)
 ALL = BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES
 
 __all__ = ["ALL", "BEFORE_HOUSEHOLDS", "HOUSEHOLD_PROGRAMMES", "InstrumentBase"]

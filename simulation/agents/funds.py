@@ -1,0 +1,92 @@
+"""Ledgers of the actors beyond government.
+
+An actor's money follows the same rollout rules as a policy instrument (dates, pacing,
+overhead), so `ActorFund` reuses `InstrumentBase`. Two additions: money can be received
+during the run (donations raised, firms' commitments), and part of an allocation can be set
+aside as unusable (a partner city's utilization rate). In every case
+budget = delivered + overhead + unspent, where unspent (`remaining`) includes what was set
+aside.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulation.instruments.base import CAMPAIGN_RATE, InstrumentBase
+from simulation.scenario import Delivery, Instrument
+
+if TYPE_CHECKING:
+    from simulation.model import PovertyModel
+
+
+class ActorFund(InstrumentBase):
+    """The ledger of one actor (or one sector of actors)."""
+
+    def __init__(self, model: PovertyModel, cfg: Instrument, key: str, share: float = 1.0,
+                 raised: bool = False):
+        super().__init__(model, cfg)
+        self.key = key
+        self.budget *= share
+        self.remaining = self.budget
+        #: For raised funds the configured budget is a potential, not money in hand.
+        self.potential = self.budget if raised else 0.0
+        if raised:
+            self.budget = self.remaining = 0.0
+        self.idle = 0.0  # allocated but not usable: part of `remaining`, never spent
+
+    @property
+    def spendable(self) -> float:
+        return max(self.remaining - self.idle, 0.0)
+
+    def active(self, month: int) -> bool:
+        return self.is_open(month) and self.spendable > 1e-9
+
+    def allowance(self, month: int) -> float:
+        if not self.active(month):
+            return 0.0
+        even = self.spendable / (self.last - month + 1)
+        if self.cfg.delivery == Delivery.CAMPAIGN:
+            return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
+        return even
+
+    def receive(self, amount: float) -> None:
+        """Money arriving from outside the region's budget (donors, firms)."""
+        if amount > 0:
+            self.budget += amount
+            self.remaining += amount
+
+    def set_aside(self, amount: float) -> None:
+        """Make part of the money unusable; it stays unspent."""
+        self.idle += min(max(amount, 0.0), self.spendable)
+
+    def charge_with_overhead(self, delivered: float, overhead_share: float) -> None:
+        """Book delivered money with an overhead share other than the configured one."""
+        if delivered <= 0:
+            return
+        total = min(delivered / (1.0 - overhead_share), self.spendable)
+        delivered = total * (1.0 - overhead_share)
+        self.remaining -= total
+        self.delivered += delivered
+        self.overhead += total - delivered
+        self.month_spent += total
+
+
+class FundGroup:
+    """Several actors' ledgers seen as one (e.g. all partner cities)."""
+
+    def __init__(self, funds: list[ActorFund]):
+        self.funds = funds
+
+    def _sum(self, name: str) -> float:
+        return float(sum(getattr(f, name) for f in self.funds))
+
+    budget = property(lambda self: self._sum("budget"))
+    delivered = property(lambda self: self._sum("delivered"))
+    overhead = property(lambda self: self._sum("overhead"))
+    remaining = property(lambda self: self._sum("remaining"))
+    month_spent = property(lambda self: self._sum("month_spent"))
+    idle = property(lambda self: self._sum("idle"))
+
+    def begin_month(self) -> None:
+        for f in self.funds:
+            f.begin_month()
