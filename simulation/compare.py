@@ -796,8 +796,9 @@ def _ranking(ctx: _Ctx, reps: pd.DataFrame, o: Outcome) -> pd.DataFrame:
         else:
             vs_next, pn = None, np.nan
         rows.append({"rank": i + 1, "countermeasure": a, "criterion": o.key,
-                     "criterion_label": o.label, "better": o.better, "diff": d.mean,
-                     "ci_low": d.low, "ci_high": d.high, "p_adjusted_vs_baseline": p_base[i],
+                     "criterion_label": o.label, "unit": o.unit, "better": o.better,
+                     "diff": d.mean, "ci_low": d.low, "ci_high": d.high,
+                     "p_adjusted_vs_baseline": p_base[i],
                      "vs_baseline": verdict(d, p_base[i], ctx.alpha),
                      "p_adjusted_vs_next": pn, "vs_next": vs_next})
     return pd.DataFrame(rows)
