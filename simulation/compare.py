@@ -34,6 +34,7 @@ from simulation.runner import git_commit, run
 from simulation.scenario import (
     Scenario,
     ScenarioError,
+    apply_adjustments,
     build,
     deep_merge,
     load_raw,
@@ -383,8 +384,10 @@ def load_arms(countermeasures: Sequence[str | Path], baseline: str | Path | None
     With `base` (an archetype such as 'liangshan'), the baseline is the archetype and every
     countermeasure file is an overlay deep-merged onto it. Without `base`, `baseline` is
     the baseline scenario and every countermeasure file is deep-merged onto it in the same
-    way (a file that `extends:` an archetype is merged with its whole chain). `overrides`
-    (dotted 'a.b=value') and `households` apply to every arm.
+    way (a file that `extends:` an archetype is merged with its whole chain). `scale:` and
+    `per_household:` blocks of an overlay resolve against the merged scenario, so "twice
+    the archetype's budget" means twice this baseline's. `overrides` (dotted 'a.b=value')
+    and `households` then apply to every arm, last, as in `load_scenario`.
     """
     if (base is None) == (baseline is None):
         raise ScenarioError("give either a baseline scenario or --base ARCHETYPE (not both)")
@@ -396,6 +399,7 @@ def load_arms(countermeasures: Sequence[str | Path], baseline: str | Path | None
              else [parse_override(o) for o in (overrides or [])])
 
     def finish(data: dict, source: str) -> Scenario:
+        data = apply_adjustments(data, source)  # scale:/per_household: before overrides
         for key, value in items:
             data = set_dotted(data, key, value)
         if households is not None:

@@ -191,6 +191,13 @@ def test_overlays_on_base_and_baseline(tmp_path):
     assert arms[1].name == "demo"  # names are kept unique and readable
     baseline2, arms2 = load_arms([a], baseline="demo", overrides=["months=24"])
     assert arms2[0].scenario.region.name == "demo county" and arms2[0].scenario.months == 24
+    # a relative overlay resolves against whichever baseline it is applied to
+    rel = tmp_path / "double_credit.yaml"
+    rel.write_text("scale:\n  instruments.microcredit.budget: 2\n")
+    for archetype in ("liangshan", "demo"):
+        b, (arm,) = load_arms([rel], base=archetype, households=300)
+        assert arm.scenario.instruments.microcredit.budget == pytest.approx(
+            2 * b.scenario.instruments.microcredit.budget)
 
 
 @pytest.mark.parametrize(("text", "field"), [
