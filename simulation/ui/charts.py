@@ -153,7 +153,8 @@ def comparison(model: ComparisonModel) -> Figure:
         ax.tick_params(labelsize=8)
         if model.month:
             ax.axvline(float(years(first.start, [model.month - 1])[0]), color="#999", lw=0.8)
-    axes.flat[0].legend(fontsize=8)
+    if model.month:
+        axes.flat[0].legend(fontsize=8)
     return fig
 
 
