@@ -32,7 +32,7 @@ def market_income(model: PovertyModel) -> None:
                            np.maximum(hh.ill_left - 1, 0)).astype(np.int16)
     access = v.market_access / model.initial_market_access
     village_factor = (access * model.farm_factor
-                      * model.price_factor[v.product])[hh.village]
+                      * model.product_shock[v.product])[hh.village]
     hh.income.fill(0.0)
     hh.income[:, Source.FARM] = hh.farm_base * hh.productivity * model.growth * village_factor
     hh.income[:, Source.WAGE] = (hh.wage_base * hh.wage_multiplier * model.growth

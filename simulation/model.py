@@ -74,7 +74,6 @@ class PovertyModel(mesa.Model):
         self.smith = SmithIndices()
         self._set_time_factors()
         poverty.initial_states(hh, self.line)
-        self.ever_poor_people = 0.0
         self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
         self.recorder = Recorder(self)
         self.tracked = self._pick_tracked(200)
@@ -163,7 +162,8 @@ class PovertyModel(mesa.Model):
                 self.instruments[cls.key].step(self)
         with timed("cadres"):
             self._update_cadres()
-            self.price_factor = self.cooperatives.price_factor(
+            self.product_shock = shock.price_factor_product  # market price falls
+            self.price_factor = self.cooperatives.price_factor(  # and co-op crowding
                 cfg.cooperatives.products, cfg.cooperatives.price_elasticity,
                 shock.price_factor_product)
         with timed("income.market"):
@@ -179,7 +179,11 @@ class PovertyModel(mesa.Model):
                 self.instruments[cls.key].step(self)
         with timed("income.finalise"):
             income.finalise(self)
-            exits, returns = poverty.transition(hh, self.line)
+            if self.month == 0:  # states are set on the first month's income, not the draw
+                poverty.initial_states(hh, self.line)
+                exits = returns = np.zeros(hh.n, dtype=bool)
+            else:
+                exits, returns = poverty.transition(hh, self.line)
             self.transition.assess(self)
             self._drift_attitudes()
         with timed("smith"):
@@ -202,12 +206,12 @@ class PovertyModel(mesa.Model):
     def _update_cadres(self) -> None:
         """Pressure rises while registered poverty remains before the 2020 deadline."""
         hh = self.households
-        deadline = month_index("2020-12", self.config.start)
+        c = self.config.cadres
+        deadline = month_index(c.deadline, self.config.start)
         months_left = deadline - self.month
         registered_share = float(np.average(hh.registered, weights=hh.size))
         urgency = registered_share / max(months_left / 12.0, 0.5) * 2.0 if months_left > 0 else 0
-        c = self.config.cadres
-        base = c.assessment_pressure * (1.0 if months_left > 0 else 0.6)
+        base = c.assessment_pressure * (1.0 if months_left > 0 else c.post_deadline_pressure)
         self.cadres.update(base, c.formalism_sensitivity, urgency, self.smith.policy)
 
     def _spread_information(self) -> None:
@@ -228,12 +232,15 @@ class PovertyModel(mesa.Model):
         base = np.minimum(cfg.cadres.visits_per_month * effort * self.scale
                           / np.maximum(per_village[hh.village], 1.0), 1.0)
         visit_prob = np.minimum(base * np.where(hh.registered, 2.0, 1.0), 1.0)
+        # Digital channels reach a village as far as its internet and its cadres' skill at
+        # running work groups allow (001 'Policy enforcement agencies').
+        digital = self.villages.internet * (0.5 + 0.5 * self.cadres.internet_skill)
         self.contacts = channels.spread(hh, cfg.channels, self.intensity, carried,
-                                        self.villages.internet, visit_prob,
+                                        digital, visit_prob,
                                         self.villages.remoteness, self.network, self.month,
                                         self.streams)
         # Households visited by cadres move their trust towards the effort they see.
-        u = self.streams.uniform("trust.visit", self.month, hh.n)
+        u = self.streams.uniform("channel.cadre_visit", self.month, hh.n)  # the same visits
         seen = u < visit_prob * self.intensity["cadre_visit"]
         if carried.any() and seen.any():
             rate = cfg.behaviour.trust_learning

@@ -2,7 +2,8 @@
 
 Each household listens to a fixed number of others, almost all in its own village and a few
 elsewhere. Word of mouth and peer uptake are one sparse matrix product per month over this
-row-normalised matrix (seed 000 §4.3 and §5.3: villagers pass policy on to each other).
+row-normalised matrix. No seed describes peer-to-peer spread directly; it is a modelling
+assumption standing for demonstration households and neighbours' example (001, 002 §4.3).
 """
 
 from __future__ import annotations

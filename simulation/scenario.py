@@ -112,7 +112,7 @@ class Population(Strict):
                     "reference-figures.md (satisfaction with policy high, with implementation "
                     "low, R); shape an assumption")
     conceal: Beta = P(Beta(a=1.0, b=6.0), "Propensity to conceal income from assessors.",
-                      "000 §4.3; shape an assumption")
+                      "001 'Target groups'; shape an assumption")
     chronic_illness: Share = P(0.12, "Share of households with a chronically ill member.",
                                "assumption (illness is a leading registered cause of poverty)")
     income_median: Positive = P(4800.0, "Median annual per-capita market income at start (yuan).",
@@ -197,7 +197,13 @@ class Cadres(Strict):
                                       "assumption; reference-figures.md notes large inclusion "
                                       "and exclusion errors (R)")
     conceal_strength: Share = P(0.3, "Share of income a fully concealing household hides.",
-                                "000 §4.3; assumption")
+                                "001 'Target groups'; assumption")
+    deadline: str = P("2020-12", "Deadline for eliminating registered poverty; assessment "
+                      "pressure builds towards it.", "003 'Strategic background' (absolute "
+                      "poverty eliminated by end-2020)")
+    post_deadline_pressure: Share = P(0.6, "Share of the base pressure kept after the "
+                                      "deadline.", "assumption (003: from concentrated "
+                                      "operations to normal progress)")
 
 
 class Cooperatives(Strict):
@@ -226,7 +232,8 @@ class Channel(Strict):
     requires_phone: bool = P(False, "Receiver must own a smartphone.", "001 'Target groups'")
     requires_internet: bool = P(False, "Receiver's village must have internet.",
                                 "001 'Policy environment'")
-    intensity: Share = P(1.0, "How much the region uses the channel routinely.", "assumption")
+    intensity: Share = P(1.0, "How much the region uses the channel routinely (publicity "
+                         "campaigns add to it).", "assumption")
 
 
 def _default_channels() -> dict[str, Channel]:
@@ -270,7 +277,7 @@ class Behaviour(Strict):
                                 "transfers alone ('wait, rely, demand').",
                                 "003 'endogenous power'; 002 §3.2; assumption", ge=0, le=0.2)
     participation_drift: float = P(0.01, "Monthly rise in motivation from taking part in a "
-                                   "productive programme.", "002 §3.4 'hematopoietic'; "
+                                   "productive programme.", "002 §3.2 'hematopoietic'; "
                                    "assumption", ge=0, le=0.2)
     trust_learning: float = P(0.05, "Monthly pull of trust towards delivered cadre quality.",
                               "assumption", ge=0, le=1)
@@ -409,7 +416,8 @@ class Microcredit(TakeUpInstrument):
     investment_return: float = P(0.14, "Yearly return on the invested loan.", "assumption",
                                  ge=-1.0, le=2.0)
     default_rate: Share = P(0.02, "Yearly default probability of a borrower not in poverty; "
-                            "doubled for poor borrowers under a shock.", "reference-figures."
+                            "four times higher for poor borrowers under a shock or who cannot "
+                            "meet a repayment from savings.", "reference-figures."
                             "md: overdue 0.26% to 37% (O/S); assumption")
     unit_cost: NonNegative = 0.0
     risk: Share = 0.5

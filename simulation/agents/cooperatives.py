@@ -24,10 +24,14 @@ class CooperativeTable:
     village: np.ndarray
     product: np.ndarray
     capacity: np.ndarray  # member places, in sampled households (real places x scale)
+    n_products: int = 1
     members: np.ndarray = field(init=False)
+    reference: np.ndarray = field(init=False)  # co-ops per product at start
 
     def __post_init__(self) -> None:
         self.members = np.zeros(len(self.village), dtype=np.int64)
+        counts = np.bincount(self.product, minlength=self.n_products).astype(float)
+        self.reference = np.maximum(counts, counts.mean() if counts.sum() else 1.0)
 
     @property
     def n(self) -> int:
@@ -42,11 +46,10 @@ class CooperativeTable:
 
     def price_factor(self, n_products: int, elasticity: float,
                      shock: np.ndarray) -> np.ndarray:
-        """Relative price per product: crowded products fetch less (003)."""
+        """Relative price per product (1 at start): more co-ops making it fetch less (003)."""
         counts = np.bincount(self.product, minlength=n_products).astype(float)
-        even = max(counts.sum() / n_products, 1.0)
-        crowding = np.maximum(counts, 1.0) / even
-        return np.minimum(crowding ** (-elasticity), 1.5) * shock
+        crowding = np.maximum(counts, self.reference) / self.reference
+        return crowding ** (-elasticity) * shock
 
     def performance(self, scenario: Scenario, villages: Villages, effort: np.ndarray,
                     price: np.ndarray) -> np.ndarray:
@@ -65,7 +68,8 @@ def build_cooperatives(scenario: Scenario, villages: Villages,
     scale = scenario.households / scenario.region.households_represented
     places = max(scenario.cooperatives.member_capacity * scale, 1.0)
     capacity = np.full(len(village), places, dtype=np.float64)
-    return CooperativeTable(village.astype(np.int64), product.astype(np.int64), capacity)
+    return CooperativeTable(village.astype(np.int64), product.astype(np.int64), capacity,
+                            scenario.cooperatives.products)
 
 
 class Cooperative(mesa.Agent):

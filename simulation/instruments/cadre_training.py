@@ -1,7 +1,8 @@
 """Cadre training: raises the capacity and internet skill of village task forces.
 
 Lowest-capacity task forces are trained first (seed 000 §5.2: grassroots efficiency; 001
-'Cultivate Internet awareness'; 002 §4.5 cadre exchange works through the same capacity).
+"Cultivate Internet awareness"; 002 §2.1-2.2 cadre exchange works through the same
+capacity).
 """
 
 from __future__ import annotations

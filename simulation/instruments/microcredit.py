@@ -3,7 +3,9 @@
 Banks lend; the budget pays the interest subsidy for each loan's term up front and
 compensates banks for defaults while money lasts (risk compensation fund). A borrower
 invests the loan in productive capital that earns a return exposed to the village
-product's price; borrowers who are poor when a shock hits default more often
+product's price, and repays the principal in equal monthly instalments out of savings;
+borrowers who cannot meet an instalment, or who are poor when a shock hits, default more
+often
 (seed 002 §2; reference-figures.md: take-up 2% to 27%, overdue 0.26% to 37%).
 """
 
@@ -59,15 +61,17 @@ class Microcredit(TakeUp):
         u = model.streams.uniform("microcredit.default", month, hh.n)
         has = hh.capital > 0
         if has.any():
-            price = model.price_factor[model.villages.product[hh.village[has]]]
+            price = model.product_shock[model.villages.product[hh.village[has]]]
             hh.income[has, Source.BUSINESS] += (hh.capital[has] * c.investment_return / 12.0
                                                 * price / hh.size[has])
             hh.capital[has] *= 1.0 - DEPRECIATION
         borrowers = hh.loan_left > 0
         if not borrowers.any():
             return
-        stressed = (hh.annual_income < model.line) & ((hh.ill_left > 0) | (
-            model.farm_factor[hh.village] < 1.0))
+        instalment = c.loan_size / c.term_months
+        short = borrowers & (hh.savings < instalment)
+        stressed = short | ((hh.annual_income < model.line) & ((hh.ill_left > 0) | (
+            model.farm_factor[hh.village] < 1.0)))
         p_default = c.default_rate / 12.0 * np.where(stressed, 4.0, 1.0)
         default = borrowers & (u < p_default)
         if default.any():
@@ -80,6 +84,8 @@ class Microcredit(TakeUp):
             hh.loan[default] = 0.0
             hh.loan_left[default] = 0
         paying = hh.loan_left > 0
-        hh.loan[paying] = np.maximum(hh.loan[paying] - c.loan_size / c.term_months, 0.0)
+        paid = np.minimum(np.minimum(hh.savings[paying], instalment), hh.loan[paying])
+        hh.savings[paying] -= paid  # a shortfall is carried as arrears in the balance
+        hh.loan[paying] = np.maximum(hh.loan[paying] - paid, 0.0)
         hh.loan_left[paying] -= 1
         hh.participating[:, self.k] = hh.loan_left > 0

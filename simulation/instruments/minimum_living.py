@@ -30,6 +30,10 @@ class MinimumLiving(TakeUp):
     def standard(self, model: PovertyModel) -> float:
         """Standard in yuan per person per year for the current month."""
         year = year_of(model.config.start, model.month)
+        last = max(self.cfg.standard)
+        if year > last:  # after the table the standard keeps pace with prices
+            infl = model.config.economy.inflation
+            return float(self.cfg.standard[last]) * (1 + infl) ** (year - last)
         return interpolate_by_year(self.cfg.standard, year + 0.5)
 
     def market_income(self, model: PovertyModel) -> np.ndarray:

@@ -25,7 +25,7 @@ class Publicity(InstrumentBase):
         if not self.active(month):
             return
         n = model.households.n
-        wanted = {c: min(1.0, base[c] + cfg.boost) - base[c] for c in cfg.channels}
+        wanted = {c: cfg.boost for c in cfg.channels}  # on top of routine use
         cost = sum(w * model.config.channels[c].reach * n * model.config.channels[c].cost
                    for c, w in wanted.items())
         budget = self.usable(month)

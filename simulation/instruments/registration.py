@@ -1,7 +1,8 @@
 """Precise identification and registration of poor households (the 'filing card').
 
 Cadres assess each household's income with an error that shrinks with their capacity and
-grows with formalism; households may conceal income (seed 000 §4.3). Those assessed below
+grows with formalism; households may conceal income (seed 001 'Target groups'). Those
+assessed below
 the line are registered. Each year, in the review month, registered households assessed
 above the line times a margin leave the register (official exit) and newly poor ones join
 (dynamic adjustment; seeds 001 and 003). Inclusion and exclusion errors follow.
@@ -26,7 +27,7 @@ class Registration(InstrumentBase):
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
         self.assessed = np.zeros(model.households.n, dtype=bool)
-        self.official_exits = 0  # households leaving the register this month
+        self.official_exits = 0.0  # people leaving the register this month
 
     def observed_income(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
         hh, c = model.households, model.config.cadres
@@ -46,7 +47,7 @@ class Registration(InstrumentBase):
         return rows
 
     def step(self, model: PovertyModel) -> None:
-        self.official_exits = 0
+        self.official_exits = 0.0
         month = model.month
         if not self.active(month):
             return
@@ -59,8 +60,11 @@ class Registration(InstrumentBase):
             return
         if calendar_month_of(model.config.start, month) != self.cfg.review_month:
             return
-        # Review: every registered household, and unregistered ones that look poor.
-        screen = hh.registered | (hh.annual_income < 1.5 * model.line)
+        # Review: every registered household, and unregistered ones that villagers nominate
+        # in the democratic appraisal: most of the truly poor, a few others (assumption).
+        u = model.streams.uniform("registration.nomination", month, hh.n)
+        truly_poor = hh.annual_income < 1.2 * model.line
+        screen = hh.registered | (u < np.where(truly_poor, 0.8, 0.05))
         rows = self.affordable(model, np.flatnonzero(screen))
         seen = self.observed_income(model, rows)
         was = hh.registered[rows]
@@ -69,4 +73,4 @@ class Registration(InstrumentBase):
         join = ~was & (seen < model.line * self.cfg.join_margin)
         hh.registered[rows[leave]] = False
         hh.registered[rows[join]] = True
-        self.official_exits = int(leave.sum())
+        self.official_exits = float(hh.size[rows[leave]].sum())  # people
