@@ -68,6 +68,7 @@ def analyse(runs: pd.DataFrame, spec: SweepSpec, outcomes: list[str],
             if len(y) != len(unit):
                 raise SweepError(f"scenario {scenario}: {len(y)} points stored but the "
                                  f"{spec.design} design has {len(unit)}")
+            _check_design(spec, unit, group)
             if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
                 # Constant (or undefined, e.g. a date after the run ends): nothing to apportion.
                 why = "constant" if np.all(np.isfinite(y)) else "undefined"
@@ -76,6 +77,22 @@ def analyse(runs: pd.DataFrame, spec: SweepSpec, outcomes: list[str],
                 continue
             rows += _salib(spec, unit, y, scenario, outcome, conf_level, resamples, seed)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _check_design(spec: SweepSpec, unit: np.ndarray, group: pd.DataFrame) -> None:
+    """The regenerated design must be the one that ran (e.g. same SALib/scipy samplers)."""
+    stored = group.drop_duplicates("point_id").sort_values("point_id")
+    for j, p in enumerate(spec.vary):
+        want = unit[:, j]
+        if getattr(spec.vary[p], "log", False):
+            want = 10.0 ** want
+        got = pd.to_numeric(stored[p]).to_numpy(dtype=float)
+        integral = np.all(got == np.round(got))
+        ok = np.abs(got - want) <= (0.5 + 1e-9 if integral else 0) + 1e-9 * np.abs(want)
+        if not ok.all():
+            raise SweepError(f"the stored points of '{p}' differ from the regenerated "
+                             f"{spec.design} design (another scipy/SALib version?); "
+                             "sensitivity indices would be wrong")
 
 
 def _row(scenario: str, outcome: str, param: str, method: str, index: str, value: float,

@@ -235,8 +235,8 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Swee
     if isinstance(data, dict):
         scen = data.get("scenario")
         names = [scen] if isinstance(scen, str) else scen if isinstance(scen, list) else []
-        fixed = [str(path.parent / n) if isinstance(n, str) and (path.parent / n).is_file()
-                 else n for n in names]
+        fixed = [str((path.parent / n).resolve())
+                 if isinstance(n, str) and (path.parent / n).is_file() else n for n in names]
         if names:
             data["scenario"] = fixed[0] if isinstance(scen, str) else fixed
         data.update({k: v for k, v in (overrides or {}).items() if v is not None})

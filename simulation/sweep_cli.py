@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"{len(plan.tasks)} runs over {', '.join(plan.params) or 'no parameters'}; "
                   f"scenario(s) {', '.join(spec.scenarios)}")
     if args.dry_run:
-        console.print(plan.points.to_string(index=False, max_rows=40))
+        print(plan.points.to_string(index=False, max_rows=40))
         return 0
     live = sys.stdout.isatty() and not args.quiet
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -243,3 +243,19 @@ def test_cli_bad_vary_is_a_clear_error(tmp_path, capsys):
                  "--db", str(tmp_path / "r.duckdb")])
     assert code == 2
     assert "command line: invalid sweep spec" in capsys.readouterr().out
+
+
+def test_spec_file_resolves_scenarios_next_to_it_and_flags_add_to_it(tmp_path, capsys,
+                                                                     monkeypatch):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mine.yaml").write_text("extends: demo\nname: mine\n")
+    (tmp_path / "sub" / "s.yaml").write_text(
+        f"name: ff\nscenario: mine.yaml\nhouseholds: 300\nset: {{months: 24}}\n"
+        f"vary:\n  {MC}: 0:5e8\nsamples: 3\n")
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec("sub/s.yaml")
+    assert spec.scenario == str((tmp_path / "sub" / "mine.yaml").resolve())
+    assert main(["sweep", "run", "sub/s.yaml", "--vary", "behaviour.trust=1,2",
+                 "--replicates", "2", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "design grid, 10 point(s) x 2 replicate(s) = 20 runs" in out
