@@ -5,8 +5,8 @@ Few private firms took part in Liangshan (002 §3.1); the seed's remedy is tax i
 subsidies, guarantees) for firms that help (002 §4.2). Here each would-be firm joins with a
 yearly hazard that rises with both. A joining firm commits its share of the potential
 payroll for the rest of the period, sets up in one village (firms prefer accessible ones)
-and hires workers there, registered households first; it pays them every month from its
-commitment while the period lasts.
+and hires eligible workers, from its own village first and registered households first; it
+pays them every month from its commitment while the period lasts.
 
 The firms' state lives in arrays; `Enterprise` is a Mesa agent viewing one firm.
 """
@@ -79,10 +79,14 @@ class EnterpriseSector:
         firm = self.count
         self.fund.receive(commitment)
         monthly = commitment * (1.0 - cfg.overhead) / left
-        rows = np.flatnonzero((hh.village == village) & (hh.labour > 0) & (self.employer < 0))
-        rows = rows[self.fund.eligible(model)[rows]]
+        # Eligible workers of the firm's own village first, then from elsewhere in the
+        # region (dormitories, commuting), registered households first.
+        rows = np.flatnonzero((hh.labour > 0) & (self.employer < 0)
+                              & self.fund.eligible(model))
         k = a.whole(model, monthly, cfg.job_wage, f"enterprises.hire.{firm}", monthly * left)
-        hired = a.pick(model, rows, k, f"enterprises.pick.{firm}")
+        u = model.streams.uniform(f"enterprises.pick.{firm}", model.month, hh.n)[rows]
+        priority = u - hh.registered[rows] - 2.0 * (hh.village[rows] == village)
+        hired = rows[np.argsort(priority, kind="stable")[:k]]
         self.employer[hired] = firm
         self.village = np.append(self.village, village)
         self.workers = np.append(self.workers, len(hired))

@@ -171,7 +171,9 @@ class SocialSector:
         if delivered <= 0:
             return
         # Each organization pays its share of what was delivered, plus its own overhead.
-        used = spend * min(delivered / planned, 1.0)
+        # Rounding whole packages may deliver a little more than planned this month; the
+        # balances pay for it (a month spends at most its whole balance).
+        used = np.minimum(spend * (delivered / planned), self.balance)
         for prof, share in ((True, cfg.overhead), (False, cfg.part_time_overhead)):
             mask = self.professional == prof
             self.fund.charge_with_overhead(float((used[mask] * (1 - share)).sum()), share)
