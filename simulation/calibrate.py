@@ -431,7 +431,12 @@ class Evaluator:
         """Losses of a batch of points (simulating only those not in the checkpoint)."""
         p = self.problem
         xs = [np.asarray(x, dtype=float) for x in xs]
-        todo = [i for i, x in enumerate(xs) if _key(x) not in self.cache]
+        todo, queued = [], set()
+        for i, x in enumerate(xs):  # a population may hold the same point twice
+            k = _key(x)
+            if k not in self.cache and k not in queued:
+                todo.append(i)
+                queued.add(k)
         fresh = self._simulate([xs[i] for i in todo]) if todo else []
         new: list[Evaluation] = []
         for i, (vals, secs) in zip(todo, fresh, strict=True):

@@ -9,10 +9,11 @@ changing the optimum.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 from simulation.targets import Target
 
@@ -35,6 +36,15 @@ def _beta_binomial(k: int, n: int, m: float, rho: float) -> float:
     return float(stats.betabinom.logpmf(k, n, a, b))
 
 
+@functools.lru_cache(maxsize=1024)
+def _beta_binomial_max(k: int, n: int, rho: float) -> float:
+    """Highest log-likelihood over the model share (not at k/n for one clustered count)."""
+    res = optimize.minimize_scalar(lambda m: -_beta_binomial(k, n, m, rho),
+                                   bounds=(EPS, 1 - EPS), method="bounded",
+                                   options={"xatol": 1e-10})
+    return max(-float(res.fun), _beta_binomial(k, n, k / n, rho))
+
+
 def negative_log_likelihood(target: Target, model: float) -> float:
     """Unweighted loss of one target (0 at a perfect fit; inf if the model value is NaN)."""
     if model is None or not math.isfinite(model):
@@ -53,7 +63,7 @@ def negative_log_likelihood(target: Target, model: float) -> float:
     if target.likelihood == "binomial":
         return _binomial(k, n, observed) - _binomial(k, n, model)
     rho = float(target.uncertainty.overdispersion)
-    return _beta_binomial(k, n, observed, rho) - _beta_binomial(k, n, model, rho)
+    return max(_beta_binomial_max(k, n, rho) - _beta_binomial(k, n, model, rho), 0.0)
 
 
 def weighted_components(targets: list[Target], values: dict[str, float],
