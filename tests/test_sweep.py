@@ -160,7 +160,7 @@ def test_process_pool_generator_can_be_abandoned_early():
 # ---------------------------------------------------------------- sensitivity
 def _known_answer_runs(tmp_path, design: str, samples: int):
     """Microcredit budget matters; tourism's annual gain cannot (tourism has no budget)."""
-    spec = parse_spec({**SMALL, "name": f"known-{design}", "design": design,
+    spec = parse_spec({**SMALL, "households": 250, "name": f"known-{design}", "design": design,
                        "samples": samples, "set": {"months": 24,
                                                    "instruments.tourism.budget": 0},
                        "vary": {MC: "0:5e8", GAIN: "1000:9000"}})
