@@ -25,7 +25,7 @@ from simulation.calibrate import (
 from simulation.scenario import parse_override
 from simulation.targets import TargetError
 
-console = Console()
+console = Console(soft_wrap=True)  # messages name paths: do not break them
 
 
 def _is_spec(path: Path) -> bool:
