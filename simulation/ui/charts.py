@@ -185,14 +185,15 @@ MAP_SIZE = 1000.0
 def map_layout(model: AppModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Village centres, village radii and household positions in a MAP_SIZE square.
 
-    The county town is the centre; a village's distance from it is its remoteness, its
+    The county town is the centre; a village's distance from it is proportional to its
+    remoteness (the most remote village at the edge), its
     angle the golden angle times its index; households sit in a disc around their village.
     The layout's random jitter has its own generator: it never touches the model's.
     """
     v, hh = model.villages, model.households
     n_v = v.n
     angle = np.arange(n_v) * np.pi * (3 - np.sqrt(5))
-    radius = 0.06 + 0.88 * v.remoteness
+    radius = 0.06 + 0.88 * v.remoteness / max(float(v.remoteness.max()), 1e-9)
     centre = MAP_SIZE / 2
     vx = centre + 0.46 * MAP_SIZE * radius * np.cos(angle)
     vy = centre + 0.46 * MAP_SIZE * radius * np.sin(angle)

@@ -20,7 +20,14 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
 from simulation.households import PovertyState
-from simulation.scenario import PROGRAMMES, Scenario, ScenarioError, load_scenario
+from simulation.scenario import (
+    PROGRAMMES,
+    Scenario,
+    ScenarioError,
+    load_raw,
+    load_scenario,
+    resolve,
+)
 from simulation.ui import charts
 from simulation.ui.session import (
     BASELINE,
@@ -38,6 +45,7 @@ from simulation.ui.session import (
     comparison_setups,
     controls_for,
     countermeasure_names,
+    countermeasure_on,
     csv_bytes,
     current_value,
     describe,
@@ -133,8 +141,15 @@ class CompareState:
 
     @classmethod
     def create(cls, name: str = DEFAULT_SCENARIO) -> CompareState:
-        library = countermeasure_names()
-        chosen = [BASELINE, library[0] if library else EDITED]
+        chosen = [BASELINE, EDITED]
+        archetype = load_scenario(name)
+        for option in countermeasure_names():  # the first that applies to the archetype
+            try:
+                countermeasure_on(archetype, option)
+            except ScenarioError:
+                continue
+            chosen = [BASELINE, option]
+            break
         return cls(archetype=solara.reactive(name), chosen=solara.reactive(chosen),
                    seed_text=solara.reactive("1"),
                    households_text=solara.reactive(str(DEFAULT_HOUSEHOLDS)),
@@ -252,11 +267,12 @@ def RunSettings(state: RunState) -> None:
         Problems(list(problems.values()),
                  "Not applied (Reset keeps the last valid settings): ")
         running = state.model.value
-        if params is not None and (
-                params["setup"].content_hash() != running.initial_config.content_hash()
-                or params["seed"] != running.seed_value):
-            solara.Info("Settings changed: press Reset to start a run with them.",
-                        classes=["pv-pending"], dense=True)
+        with solara.Div():  # always there: the controls below never shift (or remount)
+            if params is not None and (
+                    params["setup"].content_hash() != running.initial_config.content_hash()
+                    or params["seed"] != running.seed_value):
+                solara.Info("Settings changed: press Reset to start a run with them.",
+                            classes=["pv-pending"], dense=True)
         Controller(state.model, state.params)
 
 
@@ -270,11 +286,12 @@ def Dashboard(model: AppModel) -> None:
                           deps)
     with solara.Div(classes=["pv-dashboard"]):
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
-    if model.policy_changes:
-        with solara.Div(classes=["pv-change-list"]):
-            solara.Text("Mid-run policy changes (dashed lines):")
-            for change in model.policy_changes:
-                solara.Text(change.text, style={"display": "block", "font-size": "13px"})
+    with solara.Div():
+        if model.policy_changes:
+            with solara.Div(classes=["pv-change-list"]):
+                solara.Text("Mid-run policy changes (dashed lines):")
+                for change in model.policy_changes:
+                    solara.Text(change.text, style={"display": "block", "font-size": "13px"})
     with solara.Row():
         solara.FileDownload(lambda: csv_bytes(model.series()),
                             filename=f"{model.config.name}-seed{model.seed_value}-monthly.csv",
@@ -512,33 +529,47 @@ def CompareSettings(state: CompareState, edits: dict[str, Any]) -> None:
                              state.seed_text.value, state.households_text.value,
                              tuple(sorted(edits.items(), key=str))])
 
-    def toggle(option: str, on: bool) -> None:
-        now = [o for o in state.chosen.value if o != option]
-        state.chosen.set([*now, option] if on else now)
-
     with solara.Card("Side by side", classes=["pv-compare-settings"], margin=0):
         solara.Select("Archetype", values=bundled_names(), value=state.archetype,
                       classes=["pv-archetype"])
-        solara.Text(f"Choose 2 to {MAX_RUNS} runs (same seed, stepped together):",
-                    style={"font-size": "13px"})
-        with solara.Div(classes=["pv-run-options"]):
-            for option in [BASELINE, *countermeasure_names(), EDITED]:
-                solara.Checkbox(label=option, value=option in state.chosen.value,
-                                on_value=lambda on, o=option: toggle(o, on))
+        solara.SelectMultiple(f"Runs: 2 to {MAX_RUNS} (same seed, stepped together)",
+                              values=state.chosen,
+                              all_values=[BASELINE, *countermeasure_names(), EDITED],
+                              classes=["pv-run-options"])
+        with solara.Div(style={"font-size": "12px", "color": "#444"}):
+            for option in state.chosen.value:
+                solara.Text(f"{option}: {describe_option(option)}",
+                            style={"display": "block", "margin-bottom": "4px"})
         solara.InputText("Seed", value=state.seed_text, continuous_update=False,
                          classes=["pv-compare-seed"])
         solara.InputText("Households", value=state.households_text,
                          continuous_update=False, classes=["pv-compare-households"])
         Problems(problems, "Not applied: ")
         running = state.model.value
-        if params is not None and running is not None and (
-                [s.content_hash() for _, s in params["setups"]]
-                != [r.config.content_hash() for r in running.runs]
-                or params["seed"] != running.seed_value):
-            solara.Info("Settings changed: press Reset to run them.", dense=True,
-                        classes=["pv-pending"])
-        if running is not None:
-            Controller(state.model, state.params, play_interval=150)
+        with solara.Div():  # always there: the controls below never shift (or remount)
+            if params is not None and running is not None and (
+                    [s.content_hash() for _, s in params["setups"]]
+                    != [r.config.content_hash() for r in running.runs]
+                    or params["seed"] != running.seed_value):
+                solara.Info("Settings changed: press Reset to run them.", dense=True,
+                            classes=["pv-pending"])
+        with solara.Div():
+            if running is not None:
+                Controller(state.model, state.params, play_interval=150)
+
+
+def describe_option(option: str) -> str:
+    """One line on what a side-by-side option is (a countermeasure's description)."""
+    if option == BASELINE:
+        return "the archetype with no countermeasure"
+    if option == EDITED:
+        return "the archetype with the edits of the Policy controls tab"
+    try:
+        raw = load_raw(resolve(option))
+    except ScenarioError as exc:
+        return str(exc).splitlines()[0]
+    text = " ".join(str(raw.get("description", "")).split())
+    return text[:160] + ("…" if len(text) > 160 else "")
 
 
 @solara.component

@@ -1,0 +1,196 @@
+"""The web app (simulation/app.py) in a real headless Chromium.
+
+One server for the module (``solara run --production``: no reloading when someone edits a
+file); each test gets a fresh page, i.e. a fresh session with its own models. Screenshots
+of every view go to test-artifacts/screenshots/<test>/; with POVSIM_DOCS_IMG=1 they are
+also copied to docs/img/ for the README and docs/app.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from .helpers import REPO_ROOT, open_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+APP = "simulation/app.py"
+DOCS_IMG = REPO_ROOT / "docs" / "img"
+TIMEOUT = 30_000  # ms; a step takes well under a second, but CI machines are shared
+
+
+@pytest.fixture
+def app(serve_app, page, page_problems):
+    """The app open in a fresh page; afterwards, no browser or server errors."""
+    server = serve_app(APP, production=True)
+    mark = server.log_mark()
+    open_app(page, server.url)
+    page.locator(".pv-month").wait_for(timeout=TIMEOUT)
+    yield page
+    page_problems.assert_none(f"on {server.url}")
+    server.assert_no_errors(since=mark)
+
+
+def shot(save_screenshot, page, name: str, height: int = 1150) -> Path:
+    """A screenshot of the top of the page, `height` px tall, in the test's artefact folder
+    (and docs/img/ when asked). Solara's page scrolls inside its layout, not the window,
+    so every scrolled element is put back to the top first."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate("""() => { window.scrollTo(0, 0);
+        for (const el of document.querySelectorAll('*')) { if (el.scrollTop) el.scrollTop = 0; }
+    }""")
+    page.wait_for_timeout(300)
+    path = save_screenshot(page, name, full_page=False)
+    page.set_viewport_size(size)
+    if os.environ.get("POVSIM_DOCS_IMG") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOCS_IMG / f"app-{name}.png")
+    return path
+
+
+def months_done(page) -> int:
+    text = page.locator(".pv-month").inner_text()
+    match = re.search(r"(\d+) of \d+ months simulated", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def step(page, times: int = 1, selector: str = ".pv-month") -> None:
+    """Click Mesa's Step button and wait until the month counter moved on."""
+    for _ in range(times):
+        before = page.locator(selector).inner_text()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(
+            "([sel, before]) => { const el = document.querySelector(sel);"
+            " return el && el.innerText !== before; }",
+            arg=[selector, before], timeout=TIMEOUT)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def image_src(page, selector: str) -> str:
+    img = page.locator(f"{selector} img").first
+    img.wait_for(timeout=TIMEOUT)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 300",
+                           arg=img.element_handle(), timeout=TIMEOUT)
+    return img.get_attribute("src") or ""
+
+
+def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
+    page = app
+    assert months_done(page) == 0
+    before = image_src(page, ".pv-dashboard")
+    start = time.perf_counter()
+    step(page)
+    page.wait_for_function(
+        "before => { const img = document.querySelector('.pv-dashboard img');"
+        " return img && img.src !== before && img.complete; }", arg=before, timeout=TIMEOUT)
+    elapsed = time.perf_counter() - start
+    print(f"step to updated charts in the browser: {elapsed:.2f} s")
+    assert months_done(page) == 1
+    step(page, 5)
+    assert months_done(page) == 6
+    assert "latest 2014-06" in page.locator(".pv-month").inner_text()
+    assert re.search(r"income-poor \d+\.\d%", page.locator(".pv-kpi-incidence").inner_text())
+    shot(save_screenshot, page, "visual-run")
+
+    open_tab(page, "Map & network")
+    households = page.locator(".pv-map .pv-hh")
+    households.first.wait_for(timeout=TIMEOUT)
+    assert households.count() == 3000
+    states = set(page.eval_on_selector_all(".pv-map .pv-hh",
+                                           "els => els.map(e => e.dataset.state)"))
+    assert {"0", "1"} <= states  # non-poor and poor households are both drawn
+    page.locator('.pv-map .pv-hh[data-row="120"]').dispatch_event("click")
+    title = page.locator(".pv-detail-household .v-card__title")
+    title.wait_for(timeout=TIMEOUT)
+    assert title.inner_text().startswith("Household 120 (village ")
+    image_src(page, ".pv-detail-household")  # the household's income history
+    image_src(page, ".pv-network")  # information spread over the network
+    shot(save_screenshot, page, "map-network")
+    page.locator(".pv-map .pv-village").nth(3).dispatch_event("click")
+    page.locator(".pv-detail-village .v-card__title").wait_for(timeout=TIMEOUT)
+    assert page.locator(".pv-detail-village .v-card__title").inner_text() == "Village 3"
+
+
+def test_slider_change_changes_the_next_run(app, save_screenshot):
+    page = app
+    step(page, 3)
+    spent_default = page.locator(".pv-kpi-spending").inner_text()
+    open_tab(page, "Policy controls")
+    slider = page.locator(".pv-instruments-infrastructure-budget .v-slider")
+    slider.wait_for(timeout=TIMEOUT)
+    page.locator(".pv-instruments-infrastructure-budget .v-slider__thumb-container").focus()
+    page.keyboard.press("Home")  # the slider to its minimum: no infrastructure money
+    summary = page.locator(".pv-edit-summary")
+    page.wait_for_function(
+        "() => (document.querySelector('.pv-edit-summary')?.innerText || '')"
+        ".includes('infrastructure budget = 0.0 M yuan')", timeout=TIMEOUT)
+    page.locator(".pv-pending").wait_for(timeout=TIMEOUT)  # "press Reset to start a run"
+    assert months_done(page) == 3  # the running model is unchanged
+    shot(save_screenshot, page, "policy-controls")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_function(
+        "() => (document.querySelector('.pv-month')?.innerText || '').includes('0 of 144')",
+        timeout=TIMEOUT)
+    page.locator(".pv-pending").wait_for(state="detached", timeout=TIMEOUT)
+    step(page, 3)
+    spent_new = page.locator(".pv-kpi-spending").inner_text()
+
+    def million(text: str) -> float:
+        return float(re.search(r"spent ([\d,.]+) M yuan", text).group(1).replace(",", ""))
+
+    # demo spends 250 M yuan of infrastructure money over 84 months: ~3 M in 3 months
+    assert million(spent_default) - million(spent_new) > 1.0, (spent_default, spent_new)
+    assert "infrastructure budget = 0.0 M yuan" in summary.inner_text()
+
+
+def test_side_by_side_shows_two_runs(app, save_screenshot):
+    page = app
+    open_tab(page, "Side by side")
+    label = page.locator(".pv-compare-month")
+    label.wait_for(timeout=TIMEOUT)
+    assert label.inner_text().startswith("2 runs in lockstep, seed 1: 0 months")
+    step(page, 4, selector=".pv-compare-month")
+    assert "4 months simulated, latest 2014-04" in label.inner_text()
+    header = page.locator(".pv-compare-table th").all_inner_texts()
+    assert len(header) == 3 and header[0] == "outcome", header
+    assert header[1] == "baseline"
+    rows = page.locator(".pv-compare-table tbody tr")
+    assert rows.count() >= 5
+    second = rows.first.locator("td").nth(2).inner_text()
+    assert re.match(r"\d+\.\d% \([+−]\d+\.\d pp\)", second), second  # value and difference
+    image_src(page, ".pv-compare-chart")
+    shot(save_screenshot, page, "side-by-side")
+
+
+def test_invalid_value_shows_message_and_app_keeps_working(app, save_screenshot):
+    page = app
+    field = page.locator(".pv-households input")
+    field.fill("abc")
+    field.press("Enter")
+    message = page.locator(".pv-error").filter(has_text="Households: expected a whole number")
+    message.first.wait_for(timeout=TIMEOUT)
+    assert "got 'abc'" in message.first.inner_text()
+    shot(save_screenshot, page, "invalid-value")
+    step(page, 2)  # the running model is unaffected
+    assert months_done(page) == 2
+    page.get_by_role("button", name="Reset", exact=True).click()  # keeps the valid settings
+    page.wait_for_function(
+        "() => (document.querySelector('.pv-month')?.innerText || '').includes('0 of 144')",
+        timeout=TIMEOUT)
+    field.fill("1500")
+    field.press("Enter")
+    message.first.wait_for(state="detached", timeout=TIMEOUT)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    step(page)
+    assert months_done(page) == 1
