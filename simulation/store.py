@@ -157,11 +157,13 @@ class Store:
                                     [version]).fetchall()
             sets.append({r[0] for r in rows})
         if self.parquet is not None:
-            keys = set()
-            for f in (self.parquet / "runs").glob("*.parquet"):
-                table = pd.read_parquet(f, columns=["run_key", "model_version"])
-                if (table["model_version"] == version).all():
-                    keys.add(f.stem)
+            keys: set[str] = set()
+            if any((self.parquet / "runs").glob("*.parquet")):
+                glob = (self.parquet / "runs").resolve().as_posix() + "/*.parquet"
+                with duckdb.connect() as con:
+                    rows = con.execute("SELECT run_key FROM read_parquet(?, union_by_name=true)"
+                                       " WHERE model_version = ?", [glob, version]).fetchall()
+                keys = {r[0] for r in rows}
             sets.append(keys)
         return set.intersection(*sets)
 

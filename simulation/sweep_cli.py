@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from rich.console import Console
@@ -170,6 +171,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print("[yellow]interrupted[/]: every finished run is stored; run the same "
                       "command again to resume")
         return 130
+    except BrokenProcessPool as exc:
+        console.print(f"[red]error:[/] a worker process died ({exc}); every finished run is "
+                      "stored; run the same command again to resume")
+        return 1
     except RuntimeError as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1

@@ -112,3 +112,42 @@ def test_sweep_survives_ctrl_c_and_sigkill_and_resumes_exactly_once(tmp_path):
             pd.testing.assert_frame_equal(got[fresh.monthly.columns], fresh.monthly,
                                           check_dtype=False, check_exact=True)
             assert build(yaml.safe_load(yaml_text)).content_hash() == key.split("-")[0]
+
+
+@pytest.mark.xdist_group("dask")
+def test_a_killed_pool_worker_stops_the_sweep_cleanly_and_resume_completes(tmp_path):
+    import psutil
+
+    cmd = _command(tmp_path)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    victim = None
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("stored 4/"):
+                # Pool workers are children of the forkserver, a child of the sweep.
+                workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                           if c.ppid() != proc.pid]
+                assert workers, "no pool worker found"
+                victim = workers[0].pid
+                os.kill(victim, signal.SIGKILL)
+                break
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert victim is not None
+    assert proc.returncode == 1 and "a worker process died" in out, out
+
+    done = subprocess.run(cmd + ["--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 4 <= _already(done.stdout) < N_RUNS
+    for path in (tmp_path / "r.duckdb", tmp_path / "pq"):
+        with store.connect(path) as con:
+            n, distinct = con.execute("SELECT count(*), count(DISTINCT run_key) FROM runs"
+                                      ).fetchone()
+            assert n == distinct == N_RUNS, path
+            assert con.execute("SELECT count(*) FROM monthly").fetchone()[0] == N_RUNS * 24
