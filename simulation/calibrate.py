@@ -526,6 +526,8 @@ def calibrate(spec: CalibrationSpec, out: str | Path | None = None, restart: boo
                  f"({len(problem.held_out)} held out, {len(problem.skipped)} skipped), "
                  f"{spec.replicates} replicate(s) per point; {len(ev.cache)} point(s) in the "
                  "checkpoint")
+        for name, why in problem.skipped.items():
+            progress(f"  skipped {name}: {why}")
     if opt.method == "differential_evolution":
         maxiter = opt.maxiter
         if opt.max_evaluations:

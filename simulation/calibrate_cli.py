@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,7 @@ from simulation.calibrate import (
     parse_spec,
 )
 from simulation.scenario import parse_override
-from simulation.targets import TargetError
+from simulation.targets import TargetError, TargetWarning
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -76,8 +77,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     try:
         spec = build_spec(args)
         out = Path(args.out) if args.out else Path("results") / "calibration" / spec.name
-        result = calibrate(spec, out, restart=args.restart,
-                           progress=lambda m: console.print(m, highlight=False))
+        with warnings.catch_warnings():
+            # Skipped targets are listed by the progress messages (and in the report).
+            warnings.simplefilter("ignore", TargetWarning)
+            result = calibrate(spec, out, restart=args.restart,
+                               progress=lambda m: console.print(m, highlight=False))
     except (CalibrationError, TargetError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2

@@ -268,7 +268,8 @@ def parse_targets(data: Any, source: str = "<targets>") -> TargetFile:
             if err["type"] == "extra_forbidden":
                 msg = "unknown field (check spelling against calibration/targets/README.md)"
             got = err.get("input")
-            got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            got_text = ("" if isinstance(got, dict | list) or repr(got) in msg
+                        else f" (got {got!r})")
             lines.append(f"  field '{_where(data, tuple(err['loc']))}': {msg}{got_text}")
         raise TargetError("\n".join(lines)) from None
 
