@@ -31,6 +31,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import simulation
 from simulation.runner import RunResult
@@ -121,6 +123,8 @@ class Store:
         self.db_path = Path(db) if db is not None else None
         self.parquet = Path(parquet) if parquet is not None else None
         self.con: duckdb.DuckDBPyConnection | None = None
+        self._monthly_columns: tuple[str, ...] = ()
+        self._scenarios_seen: set[str] = set()  # scenario texts already stored this session
         if self.db_path is not None:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -170,18 +174,20 @@ class Store:
     # ------------------------------------------------------------------------ writing
     def write_run(self, result: RunResult) -> None:
         """Store one run (metadata, outcomes, monthly series, scenario text) atomically."""
-        rows = _run_rows(result)
+        # Arrow once for both back ends: DuckDB scans Arrow without per-column pandas work.
+        rows = {k: pa.Table.from_pandas(v, preserve_index=False)
+                for k, v in _run_rows(result).items()}
         key = str(result.meta["run_key"])
         if self.parquet is not None:
             # runs/ last: its file is what marks the run complete.
             for table in ("scenarios", "outcomes", "monthly", "runs"):
-                name = rows["scenarios"]["scenario_hash"].iloc[0] if table == "scenarios" \
+                name = str(rows["scenarios"]["scenario_hash"][0]) if table == "scenarios" \
                     else key
                 _atomic_parquet(rows[table], self.parquet / table / f"{name}.parquet")
         if self.con is not None:
             self._write_db(key, rows)
 
-    def _write_db(self, key: str, rows: dict[str, pd.DataFrame]) -> None:
+    def _write_db(self, key: str, rows: dict[str, pa.Table]) -> None:
         con = self.con
         assert con is not None
         con.execute("BEGIN TRANSACTION")
@@ -191,7 +197,11 @@ class Store:
             if con.execute("SELECT 1 FROM runs WHERE run_key = ?", [key]).fetchone():
                 for table in ("runs", "outcomes", "monthly"):
                     con.execute(f"DELETE FROM {table} WHERE run_key = ?", [key])
-            for table in ("scenarios", "runs", "outcomes", "monthly"):
+            scen = str(rows["scenarios"]["scenario_hash"][0])
+            tables = ("runs", "outcomes", "monthly")
+            if scen not in self._scenarios_seen:
+                tables = ("scenarios", *tables)
+            for table in tables:
                 con.register("_povsim_rows", rows[table])
                 verb = "INSERT OR IGNORE" if table == "scenarios" else "INSERT"
                 con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _povsim_rows")
@@ -200,11 +210,14 @@ class Store:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        self._scenarios_seen.add(scen)
 
-    def _ensure_monthly(self, monthly: pd.DataFrame) -> None:
+    def _ensure_monthly(self, monthly: pa.Table) -> None:
         """Create the monthly table from the first run; add columns a newer model adds."""
         con = self.con
         assert con is not None
+        if tuple(monthly.column_names) == self._monthly_columns:
+            return  # the usual case: same columns as the last run written
         con.register("_povsim_rows", monthly)
         con.execute("CREATE TABLE IF NOT EXISTS monthly AS SELECT * FROM _povsim_rows LIMIT 0")
         have = {r[0] for r in con.execute(
@@ -213,9 +226,10 @@ class Store:
         types = dict(con.execute("SELECT column_name, column_type FROM "
                                  "(DESCRIBE SELECT * FROM _povsim_rows)").fetchall())
         con.unregister("_povsim_rows")
-        for col in monthly.columns:
+        for col in monthly.column_names:
             if col not in have:
                 con.execute(f'ALTER TABLE monthly ADD COLUMN "{col}" {types[col]}')
+        self._monthly_columns = tuple(monthly.column_names)
 
     def register_sweep(self, sweep: dict, points: pd.DataFrame, runs: pd.DataFrame) -> None:
         """Record which runs make up a sweep (idempotent: replaces an earlier record).
@@ -244,9 +258,12 @@ class Store:
                 raise
 
 
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+def _atomic_parquet(table: pd.DataFrame | pa.Table, path: Path) -> None:
+    """Write to a temporary name, then rename: readers never see a half-written file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.to_parquet(tmp, index=False)
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    pq.write_table(table, tmp)
     os.replace(tmp, path)
 
 
