@@ -38,43 +38,76 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     active and the channel's delay has passed). Returns contacts made per channel (for cost).
     """
     n = hh.n
+    contacts: dict[str, int] = {name: 0 for name in CHANNELS}
+    if not carried.any():
+        return contacts
     comprehension = hh.comprehension
-    contacts: dict[str, int] = {}
-    neighbours_aware = None
-    if carried.any():
-        neighbours_aware = network @ (hh.understanding > 0).astype(np.float32)
+    # Word of mouth reads who was aware at the start of the month, before other channels.
+    wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
+    wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
+    wom_aware = (hh.understanding[:, wom_cols] > 0) if len(wom_cols) else None
     for c, name in enumerate(CHANNELS):
         ch = channels[name]
-        u = streams.uniform(f"channel.{name}", month, n)
         if not carried[c].any() or intensity[name] <= 0:
-            contacts[name] = 0
+            continue  # streams are keyed by channel and month: skipping a draw shifts none
+        u = streams.uniform(f"channel.{name}", month, n)
+        cols = np.flatnonzero(carried[c])
+        if name == "word_of_mouth":
+            contacts[name] = _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u,
+                                            comprehension, network)
             continue
         if name == "cadre_visit":
             # Face to face: cadres explain, so understanding depends little on schooling.
-            p = visit_prob * intensity[name]
-            fidelity = ch.fidelity * (0.8 + 0.2 * comprehension)
-            reached = u < p
-            target = np.broadcast_to(fidelity[:, None], (n, carried.shape[1]))
-        elif name == "word_of_mouth":
-            reached_p = (u[:, None] < ch.reach * intensity[name] * neighbours_aware)
-            reached_p &= carried[c][None, :]
-            target = ch.fidelity * comprehension[:, None]
-            upd = np.where(reached_p, np.maximum(hh.understanding, target), hh.understanding)
-            contacts[name] = int(reached_p.any(axis=1).sum())
-            hh.understanding = upd.astype(np.float32)
-            continue
+            reached = u < visit_prob * intensity[name]
         else:
             p = ch.reach * intensity[name] * receivable(ch, hh, internet_village)
             if name == "villagers_meeting":
                 p = p * (1.0 - 0.5 * remoteness_village[hh.village])  # remote hamlets attend less
             reached = u < p
-            target = np.broadcast_to((ch.fidelity * comprehension)[:, None],
-                                     (n, carried.shape[1]))
-        contacts[name] = int(reached.sum())
-        if contacts[name] == 0:
-            continue
         rows = np.flatnonzero(reached)
-        cols = np.flatnonzero(carried[c])
+        contacts[name] = len(rows)
+        if len(rows) == 0:
+            continue
+        if name == "cadre_visit":
+            target = ch.fidelity * (0.8 + 0.2 * comprehension[rows])
+        else:
+            target = ch.fidelity * comprehension[rows]
         sub = hh.understanding[np.ix_(rows, cols)]
-        hh.understanding[np.ix_(rows, cols)] = np.maximum(sub, target[np.ix_(rows, cols)])
+        hh.understanding[np.ix_(rows, cols)] = np.maximum(sub, target[:, None])
     return contacts
+
+
+def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
+                   aware: np.ndarray, u: np.ndarray, comprehension: np.ndarray,
+                   network: sparse.csr_matrix) -> int:
+    """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
+
+    Only households whose draw is below the largest possible reach can be reached, so the
+    share of aware neighbours is computed for those rows only (same values, far fewer).
+    """
+    scale = ch.reach * intensity
+    bound = scale * float(_max_row_sum(network))
+    maybe = np.flatnonzero(u < bound)
+    if len(maybe) == 0:
+        return 0
+    share = network[maybe] @ aware.astype(np.float32)
+    reached = u[maybe][:, None] < scale * share
+    heard = reached.any(axis=1)
+    target = ch.fidelity * comprehension[maybe]
+    for j, k in enumerate(cols):
+        rows = maybe[reached[:, j]]
+        if len(rows):
+            hh.understanding[rows, k] = np.maximum(hh.understanding[rows, k],
+                                                   target[reached[:, j]])
+    return int(heard.sum())
+
+
+def _max_row_sum(network: sparse.csr_matrix) -> float:
+    """Largest row sum of the network (with a margin for float32 rounding), cached."""
+    key = (network.shape, network.nnz, network.data.__array_interface__["data"][0])
+    cached = getattr(network, "_povsim_max_row_sum", None)
+    if cached is None or cached[0] != key:
+        sums = np.abs(network).sum(axis=1) if network.nnz else np.zeros(1)
+        cached = (key, float(np.max(sums)) * (1 + 1e-5) + 1e-6)
+        network._povsim_max_row_sum = cached
+    return cached[1]

@@ -35,18 +35,30 @@ def choose(b: Behaviour, hh: HouseholdTable, k: int, name: str, eligible: np.nda
            gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
            slots: int, month: int, streams: Streams) -> np.ndarray:
     """Rows of households that join programme k this month (at most `slots`)."""
-    n = hh.n
-    u_apply = streams.uniform(f"takeup.{name}", month, n)
-    u_rank = streams.uniform(f"takeup.{name}.rank", month, n)
     if slots <= 0:
         return np.empty(0, dtype=np.int64)
     candidates = eligible & (hh.understanding[:, k] > 0) & ~hh.participating[:, k]
     rows = np.flatnonzero(candidates)
-    if len(rows) == 0:
-        return rows
-    p = apply_probability(b, _Rows(hh, rows), k, gain[rows], ability[rows], risk, peer[rows])
+    return choose_rows(b, hh, k, name, rows, gain[rows], ability[rows], risk, peer[rows],
+                       slots, month, streams)
+
+
+def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.ndarray,
+                gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
+                slots: int, month: int, streams: Streams) -> np.ndarray:
+    """`choose` given the candidate rows and their gains, abilities and peer shares.
+
+    Draws are per household from the programme's own streams (common random numbers), so
+    computing only for candidates changes nothing; the ranking draw is made only when more
+    apply than there are places.
+    """
+    if slots <= 0 or len(rows) == 0:
+        return np.empty(0, dtype=np.int64)
+    u_apply = streams.uniform(f"takeup.{name}", month, hh.n)
+    p = apply_probability(b, _Rows(hh, rows), k, gain, ability, risk, peer)
     applicants = rows[u_apply[rows] < p]
     if len(applicants) > slots:
+        u_rank = streams.uniform(f"takeup.{name}.rank", month, hh.n)
         priority = u_rank[applicants] - hh.registered[applicants]  # registered first
         applicants = applicants[np.argsort(priority, kind="stable")[:slots]]
     return np.sort(applicants)

@@ -146,6 +146,9 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
         risk_aversion=risk_aversion.astype(np.float32), motivation=motivation, trust=trust,
         conceal=conceal, farm_base=monthly * (1 - wage_share), wage_base=monthly * wage_share)
     table.annual_income[:] = 12.0 * monthly
+    # Column-major income: every rule reads or writes one source at a time, and the row sums
+    # (sum(axis=1)) then add whole columns; values are identical to the row-major layout.
+    table.income = np.zeros((n, len(Source)), dtype=np.float64, order="F")
     return table
 
 

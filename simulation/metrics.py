@@ -37,6 +37,60 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     return 1.0 - 2.0 * area
 
 
+def median(values: np.ndarray, sample: np.ndarray) -> float:
+    """np.median(values), found among the few values near a sample's median (same value).
+
+    For large arrays a fixed random sample brackets the median; only the values inside the
+    bracket are partitioned. If the bracket misses (rare), it falls back to np.median.
+    """
+    n = len(values)
+    if n < 100_000 or len(sample) < 1_000:
+        return float(np.median(values))
+    s = np.sort(values[sample])
+    half, spread = len(s) // 2, int(4 * np.sqrt(len(s))) + 1
+    lo, hi = s[max(half - spread, 0)], s[min(half + spread, len(s) - 1)]
+    k_lo, k_hi = (n - 1) // 2, n // 2  # ranks of the middle value(s)
+    below = np.count_nonzero(values < lo)
+    mid = values[(values >= lo) & (values <= hi)]
+    above = np.count_nonzero(values > hi)
+    if not (below <= k_lo and below + len(mid) > k_hi and below + len(mid) + above == n):
+        return float(np.median(values))
+    part = np.partition(mid, [k_lo - below, k_hi - below])
+    middle = part[[k_lo - below, k_hi - below]]
+    return float(middle[0] if k_lo == k_hi else np.mean(middle))
+
+
+class _PeopleSums:
+    """People (sum of household size) over combinations of masks, as `people[mask].sum()`.
+
+    Sizes are whole numbers, so while the total stays below 2**24 every float32 partial sum
+    is exact and the sum is the same in any order: one weighted bincount over a code of all
+    the masks then gives every such sum at once. Otherwise it sums masks directly.
+    """
+
+    def __init__(self, people: np.ndarray, masks: dict[str, np.ndarray]):
+        self.people, self.masks, self.names = people, masks, list(masks)
+        self.exact = (len(masks) <= 16 and float(people.sum(dtype=np.float64)) < 2 ** 24
+                      and bool(np.all(people == np.floor(people))))
+        if self.exact:
+            code = np.zeros(len(people), dtype=np.uint16)
+            for bit, mask in enumerate(masks.values()):
+                code |= mask.astype(np.uint16) << np.uint16(bit)
+            self.sums = np.bincount(code, weights=people, minlength=1 << len(masks))
+            self.codes = np.arange(len(self.sums))
+
+    def __call__(self, **want: bool) -> np.float32:
+        if not self.exact:
+            sel = np.ones(len(self.people), dtype=bool)
+            for name, value in want.items():
+                sel &= self.masks[name] if value else ~self.masks[name]
+            return self.people[sel].sum()
+        keep = np.ones(len(self.sums), dtype=bool)
+        for name, value in want.items():
+            keep &= ((self.codes >> self.names.index(name)) & 1) == int(value)
+        return np.float32(self.sums[keep].sum())
+
+
 class Recorder:
     def __init__(self, model: PovertyModel):
         self.model = model
@@ -59,35 +113,48 @@ class Recorder:
         total_people = float(people.sum())
         up = 1.0 / m.scale  # sample -> region
         poor = hh.annual_income < m.line
+        n = hh.n
+        sums = _PeopleSums(people, {
+            "poor": poor, "registered": hh.registered, "elderly": self.elderly,
+            "low_education": self.low_education, "remote": self.remote, "exits": exits,
+            "returns": returns, "exited": hh.state == PovertyState.EXITED})
+        poor_people = sums(poor=True)
         row: dict[str, float] = {
             "month": m.month, "date": m.label, "year": m.year, "poverty_line": m.line,
-            "income_poverty_incidence": float(people[poor].sum() / total_people),
-            "registered_poor_incidence": float(people[hh.registered].sum() / total_people),
+            "income_poverty_incidence": float(poor_people / total_people),
+            "registered_poor_incidence": float(sums(registered=True) / total_people),
             "income_pc": float(np.average(hh.annual_income, weights=people)),
-            "income_pc_median": float(np.median(hh.annual_income)),
+            "income_pc_median": median(hh.annual_income, self.gini_rows),
             "gini": gini(hh.annual_income[self.gini_rows], people[self.gini_rows]),
         }
-        monthly_pc = np.average(hh.income, axis=0, weights=people) * 12.0
+        # np.average(hh.income, axis=0, weights=people) as numpy sums a row-major table
+        # (row after row, i.e. a running sum per source), whatever the layout of hh.income.
+        people64 = people.astype(np.float64)
+        scl = people[:, None].sum(axis=0, dtype=np.float64)
+        monthly_pc = np.array([np.cumsum(hh.income[:, s] * people64)[-1] for s in Source]
+                              ) / scl * 12.0
         for s in Source:
             row[f"income_{s.name.lower()}"] = float(monthly_pc[s])
-        exit_people = float(people[exits].sum()) * up
-        return_people = float(people[returns].sum()) * up
+        exit_people = float(sums(exits=True)) * up
+        return_people = float(sums(returns=True)) * up
         self.cum_exits += exit_people
         self.cum_returns += return_people
         row |= {
             "exits": exit_people, "returns": return_people,
             "cumulative_exits": self.cum_exits, "cumulative_returns": self.cum_returns,
-            "people_lifted": float(people[hh.state == PovertyState.EXITED].sum()) * up,
-            "poor_people": float(people[poor].sum()) * up,
+            "people_lifted": float(sums(exited=True)) * up,
+            "poor_people": float(poor_people) * up,
         }
+        # Shares as counts / n: the same values as boolean means, without float temporaries.
+        states = np.bincount(hh.state, minlength=len(PovertyState))
         for state in PovertyState:
-            row[f"share_{state.name.lower()}"] = float((hh.state == state).mean())
-        aware = hh.understanding > 0
+            row[f"share_{state.name.lower()}"] = float(states[state] / n)
         for k, p in enumerate(PROGRAMMES):
-            row[f"awareness_{p}"] = float(aware[:, k].mean())
-            row[f"understanding_{p}"] = float(hh.understanding[:, k].mean())
-            row[f"participation_{p}"] = float(hh.participating[:, k].mean())
-            row[f"ever_joined_{p}"] = float((hh.joined[:, k] >= 0).mean())
+            understanding = hh.understanding[:, k]
+            row[f"awareness_{p}"] = float(np.count_nonzero(understanding > 0) / n)
+            row[f"understanding_{p}"] = float(understanding.mean())
+            row[f"participation_{p}"] = float(np.count_nonzero(hh.participating[:, k]) / n)
+            row[f"ever_joined_{p}"] = float(np.count_nonzero(hh.joined[:, k] >= 0) / n)
         for name, n in m.contacts.items():
             row[f"contacts_{name}"] = n * up
         # Routine communication is paid from general administration, outside programme
@@ -117,11 +184,13 @@ class Recorder:
                 "road_coverage": float(m.villages.road.mean()),
                 "internet_coverage": float(m.villages.internet.mean()),
                 "cooperatives": float(m.cooperatives.n)}
-        for group, mask in (("elderly", self.elderly), ("low_education", self.low_education),
-                            ("remote", self.remote), ("registered", hh.registered),
-                            ("not_registered", ~hh.registered)):
-            w = people[mask]
-            row[f"incidence_{group}"] = float(w[poor[mask]].sum() / w.sum()) if w.sum() else 0.0
+        for group, key, value in (("elderly", "elderly", True),
+                                  ("low_education", "low_education", True),
+                                  ("remote", "remote", True), ("registered", "registered", True),
+                                  ("not_registered", "registered", False)):
+            w = sums(**{key: value})
+            row[f"incidence_{group}"] = (float(sums(**{key: value, "poor": True}) / w) if w
+                                         else 0.0)
         row |= m.actors.columns(m, row) | m.transition.columns(m, returns)  # issue 3
         self.rows.append(row)
         if m.label.endswith("-12") or m.month == m.config.months - 1:

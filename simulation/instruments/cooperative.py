@@ -25,13 +25,14 @@ class CooperativeIndustry(TakeUp):
     def can_use(self, model: PovertyModel) -> np.ndarray:
         return model.households.labour > 0
 
-    def ability(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
+    def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh = self.households(model, rows)
         return np.minimum(hh.labour / 2.0, 1.0) * np.where(hh.elderly, 0.6, 1.0)
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
         cfg = model.config.cooperatives
-        return self.relative(model, np.full(model.households.n, cfg.member_income))
+        n = model.households.n if rows is None else len(rows)
+        return self.relative(model, np.full(n, cfg.member_income), rows)
 
     def enrol(self, model: PovertyModel, rows: np.ndarray) -> None:
         hh, coops, cfg = model.households, model.cooperatives, model.config.cooperatives

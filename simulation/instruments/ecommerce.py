@@ -26,17 +26,17 @@ class Ecommerce(TakeUp):
         hh = model.households
         return hh.phone & (model.villages.internet[hh.village] > 0.05)
 
-    def ability(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
+    def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh = self.households(model, rows)
         return hh.literacy * np.where(hh.elderly, 0.5, 1.0)
 
-    def annual_gain(self, model: PovertyModel) -> np.ndarray:
-        hh, v = model.households, model.villages
+    def annual_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh, v = self.households(model, rows), model.villages
         reach = v.internet[hh.village] * (1.0 - v.logistics_cost[hh.village])
         return self.cfg.annual_gain * reach * (0.5 + hh.literacy) * model.growth
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
-        return self.relative(model, self.annual_gain(model))
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        return self.relative(model, self.annual_gain(model, rows), rows)
 
     def deliver(self, model: PovertyModel) -> None:
         hh = model.households

@@ -24,11 +24,11 @@ class SkillsTraining(TakeUp):
         hh = model.households
         return (hh.head_age < 60) & (hh.labour > 0) & (hh.joined[:, self.k] < 0)
 
-    def ability(self, model: PovertyModel) -> np.ndarray:
-        return np.minimum(model.households.education / 9.0, 1.0)
+    def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        return np.minimum(self.households(model, rows).education / 9.0, 1.0)
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh = self.households(model, rows)
         return self.cfg.wage_boost * hh.wage_base * 12.0 / np.maximum(hh.annual_income, 500.0)
 
     def enrol(self, model: PovertyModel, rows: np.ndarray) -> None:

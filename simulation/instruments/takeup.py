@@ -7,11 +7,12 @@ what a new place costs and what taking part delivers each month; the shared rule
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.choice import choose
+from simulation.choice import choose_rows
 from simulation.instruments.base import InstrumentBase
 from simulation.scenario import PROGRAMMES
 
@@ -58,10 +59,18 @@ class TakeUp(InstrumentBase):
         self.end_spells(model)
         budget = self.usable(month)
         slots = self.slots(model, budget) if self.active(month) else 0
-        eligible = self.eligible(model) & self.can_use(model)
-        rows = choose(model.config.behaviour, hh, self.k, self.key, eligible,
-                      self.expected_gain(model), self.ability(model), self.cfg.risk,
-                      model.peers[:, self.k], slots, month, model.streams)
+        rows = np.empty(0, dtype=np.int64)
+        if slots > 0:
+            # Only aware, eligible non-members weigh the programme: gains, abilities and peer
+            # shares are computed for those rows alone (the rule is per household).
+            rows = np.flatnonzero(self.eligible(model) & self.can_use(model)
+                                  & (hh.understanding[:, self.k] > 0)
+                                  & ~hh.participating[:, self.k])
+        if len(rows):
+            rows = choose_rows(model.config.behaviour, hh, self.k, self.key, rows,
+                               self._on_rows(self.expected_gain, model, rows),
+                               self._on_rows(self.ability, model, rows), self.cfg.risk,
+                               model.peers[rows, self.k], slots, month, model.streams)
         if len(rows):
             hh.participating[rows, self.k] = True
             hh.joined[rows, self.k] = month
@@ -78,9 +87,51 @@ class TakeUp(InstrumentBase):
             model.month - hh.joined[:, self.k] >= self.cfg.months_active)
         hh.participating[done, self.k] = False
 
+    @staticmethod
+    def households(model: PovertyModel, rows: np.ndarray | None = None):
+        """The household table, or a view of it restricted to `rows`."""
+        return model.households if rows is None else RowView(model.households, rows)
+
+    _accepts_rows: dict = {}
+
+    def _on_rows(self, method, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
+        """`method(model)[rows]`, computed on the rows alone when the method takes `rows`."""
+        key = (type(self), method.__name__)
+        if key not in self._accepts_rows:
+            self._accepts_rows[key] = "rows" in inspect.signature(method).parameters
+        if self._accepts_rows[key]:
+            return method(model, rows=rows)
+        return method(model)[rows]
+
     def participants(self, model: PovertyModel) -> np.ndarray:
         return model.households.participating[:, self.k]
 
-    def relative(self, model: PovertyModel, annual_gain_per_household: np.ndarray) -> np.ndarray:
-        hh = model.households
+    def relative(self, model: PovertyModel, annual_gain_per_household: np.ndarray,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+        hh = self.households(model, rows)
         return annual_gain_per_household / hh.size / np.maximum(hh.annual_income, 500.0)
+
+
+class RowView:
+    """Household columns restricted to some rows, each indexed on first use.
+
+    Properties of the household table (e.g. `elderly`) are evaluated on the view, so a rule
+    written for the whole table gives the same values row by row.
+    """
+
+    def __init__(self, hh, rows: np.ndarray):
+        self._hh = hh
+        self._rows = rows
+
+    @property
+    def n(self) -> int:
+        return len(self._rows)
+
+    def __getattr__(self, name: str):
+        prop = getattr(type(self._hh), name, None)
+        if isinstance(prop, property):
+            value = prop.fget(self)
+        else:
+            value = getattr(self._hh, name)[self._rows]
+        setattr(self, name, value)
+        return value

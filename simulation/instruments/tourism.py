@@ -24,13 +24,13 @@ class Tourism(TakeUp):
         hh = model.households
         return (model.villages.tourism[hh.village] > 0.15) & (hh.labour > 0)
 
-    def annual_gain(self, model: PovertyModel) -> np.ndarray:
-        hh, v = model.households, model.villages
+    def annual_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh, v = self.households(model, rows), model.villages
         access = v.tourism[hh.village] * (0.4 + 0.6 * v.road[hh.village])
         return self.cfg.annual_gain * access * model.growth
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
-        return self.relative(model, self.annual_gain(model))
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        return self.relative(model, self.annual_gain(model, rows), rows)
 
     def deliver(self, model: PovertyModel) -> None:
         hh = model.households
