@@ -153,6 +153,7 @@ def profile_figure(result: FitResult, path: Path) -> Path:
         u = result.uncertainty[n]
         ax.axvspan(u["low"], u["high"], color="red", alpha=0.1, label="near-best range")
         ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel(n, fontsize=8)
         ax.set_ylabel("loss − best (lowest in bin)")
         ax.legend(fontsize=7)
