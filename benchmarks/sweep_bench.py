@@ -143,7 +143,11 @@ def main() -> int:
         print(f"tiny runs ({args.tiny} x {t_pool_tiny / args.tiny * workers * 1000:.0f} ms): "
               f"pool {t_pool_tiny:.2f} s, dask {t_dask_tiny:.2f} s -> Dask overhead "
               f"{1000 * (t_dask_tiny - t_pool_tiny) / args.tiny:+.1f} ms per run (wall clock)")
-    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    load = os.getloadavg()[0]
+    print(f"load average at end: {load:.2f}")
+    if load > 0.5 * default_workers():
+        print(f"warning: other processes were using the CPUs (load {load:.1f} on "
+              f"{default_workers()} cores); the pool cannot show its speed-up on a busy machine")
     return 0
 
 
