@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter
 
 from simulation.households import PovertyState, Source
 from simulation.scenario import CHANNELS, PROGRAMMES
-from simulation.timeline import parse_month
+from simulation.timeline import month_label, parse_month
 
 if TYPE_CHECKING:
     from simulation.ui.session import AppModel, ComparisonModel, PolicyChange
@@ -279,19 +279,21 @@ def network_figure(model: AppModel, nodes: np.ndarray, layout: np.ndarray, progr
     in_village = model.households.village[nodes] == village
     ax.scatter(layout[~aware, 0], layout[~aware, 1], s=22, facecolors="white",
                edgecolors="#999", zorder=2, label="not yet aware")
-    months = max(model.config.months - 1, 1)
+    months = max(model.month - 1, 1)  # the colour scale spans the months simulated so far
     sc = ax.scatter(layout[aware, 0], layout[aware, 1], c=first[aware], cmap="viridis",
                     vmin=0, vmax=months, s=np.where(part[aware], 60, 26),
                     edgecolors=np.where(part[aware], "black", "none"), zorder=3,
                     label="aware (colour: month heard)")
     ax.scatter(layout[~in_village, 0], layout[~in_village, 1], marker="x", s=10, c="#444",
                zorder=4, label="other village")
-    cbar = fig.colorbar(sc, ax=ax, shrink=0.8)
-    ticks = np.linspace(0, months, 5).round()
+    cbar = fig.colorbar(sc, ax=ax, shrink=0.8, label="month first heard")
+    y0 = years(model.config.start, [0])[0]
+    every = 3 if months <= 24 else (12 if months <= 72 else 24)
+    ticks = [t for t in range(0, months + 1) if round(y0 * 12 + t) % every == 0]
     cbar.set_ticks(ticks)
-    cbar.set_ticklabels([f"{years(model.config.start, [t])[0]:.1f}" for t in ticks])
-    ax.set_title(f"Household network around village {village}: who heard of "
-                 f"{programme.replace('_', ' ')} and when (large, ringed: taking part)",
+    cbar.set_ticklabels([month_label(model.config.start, t) for t in ticks])
+    ax.set_title(f"Network around village {village}: who heard of "
+                 f"{programme.replace('_', ' ')}, when\n(large, ringed: taking part)",
                  fontsize=9)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_axis_off()

@@ -184,7 +184,7 @@ def Controller(model: solara.Reactive[Any], params: solara.Reactive[dict[str, An
     with solara.Div(classes=["pv-controller"]):
         ModelController(model, model_parameters=params, play_interval=interval,
                         render_interval=render, use_threads=threads)
-        solara.SliderInt("Months per step while playing", value=render, min=1, max=12)
+        solara.SliderInt("Months per step (Step and play)", value=render, min=1, max=12)
 
 
 def _fmt_detail(value: Any) -> str:

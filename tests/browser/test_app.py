@@ -73,6 +73,14 @@ def step(page, times: int = 1, selector: str = ".pv-month") -> None:
             arg=[selector, before], timeout=TIMEOUT)
 
 
+def months_per_step_max(page) -> None:
+    """Mesa's render-interval slider to its maximum: each Step advances 12 months."""
+    page.locator(".pv-controller .v-slider__thumb-container").focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => (document.querySelector('.pv-controller')?.innerText || '')"
+                           ".includes('12')", timeout=TIMEOUT)
+
+
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
@@ -101,7 +109,9 @@ def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
     assert months_done(page) == 6
     assert "latest 2014-06" in page.locator(".pv-month").inner_text()
     assert re.search(r"income-poor \d+\.\d%", page.locator(".pv-kpi-incidence").inner_text())
-    shot(save_screenshot, page, "visual-run")
+    months_per_step_max(page)
+    step(page, 2)
+    assert months_done(page) == 30
 
     open_tab(page, "Map & network")
     households = page.locator(".pv-map .pv-hh")
@@ -153,6 +163,26 @@ def test_slider_change_changes_the_next_run(app, save_screenshot):
     assert million(spent_default) - million(spent_new) > 1.0, (spent_default, spent_new)
     assert "infrastructure budget = 0.0 M yuan" in summary.inner_text()
 
+    # the same control mid-run: applied at the current month, marked on the charts
+    page.locator(".pv-instruments-microcredit-budget .v-slider__thumb-container").focus()
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => (document.querySelector('.pv-edit-summary')?.innerText || '')"
+        ".includes('microcredit budget = 100.0 M yuan')", timeout=TIMEOUT)
+    page.get_by_role("button", name="Apply now, from 2014-04").click()
+    result = page.locator(".pv-apply-result")
+    result.wait_for(timeout=TIMEOUT)
+    assert "2014-04: microcredit budget = 100.0 M yuan" in result.inner_text()
+    months_per_step_max(page)
+    step(page, 3)
+    assert months_done(page) == 39
+    open_tab(page, "Visual run")
+    changes = page.locator(".pv-change-list")
+    changes.wait_for(timeout=TIMEOUT)
+    assert "2014-04: microcredit budget = 100.0 M yuan" in changes.inner_text()
+    image_src(page, ".pv-dashboard")
+    shot(save_screenshot, page, "visual-run")
+
 
 def test_side_by_side_shows_two_runs(app, save_screenshot):
     page = app
@@ -162,6 +192,9 @@ def test_side_by_side_shows_two_runs(app, save_screenshot):
     assert label.inner_text().startswith("2 runs in lockstep, seed 1: 0 months")
     step(page, 4, selector=".pv-compare-month")
     assert "4 months simulated, latest 2014-04" in label.inner_text()
+    months_per_step_max(page)
+    step(page, 3, selector=".pv-compare-month")
+    assert "40 months simulated, latest 2017-04" in label.inner_text()
     header = page.locator(".pv-compare-table th").all_inner_texts()
     assert len(header) == 3 and header[0] == "outcome", header
     assert header[1] == "baseline"
