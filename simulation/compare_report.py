@@ -407,8 +407,9 @@ def render_html(comp: Comparison, figures: dict[str, str], title: str) -> str:
         f"Pairing: {pairing}. Intervals are {level} confidence intervals of the mean "
         f"change. A change is called distinguishable from zero only when its p-value after "
         f"{correction} is below {m['alpha']}; the correction is applied within each table "
-        "(one family per table). Rows in green are distinguishable from zero. "
-        "'pp' = percentage points.")
+        "(one family per table). The intervals are not adjusted, so an interval that just "
+        "excludes zero can still be 'not distinguishable' after the correction. Rows in "
+        "green are distinguishable from zero. 'pp' = percentage points.")
     ranking = _section(
         "Ranking", _p(f"<b>Criterion:</b> {html.escape(str(m['criterion']))}. Countermeasures "
                       "whose difference from the next is not distinguishable are not firmly "

@@ -173,3 +173,19 @@ def test_compare_cli_with_base_and_errors(tmp_path, capsys):
                  "--dates", "1999-01", "--executor", "serial", "--households", "200",
                  "--set", "months=12"]) == 2
     assert "outside the run" in capsys.readouterr().out
+
+
+def test_compare_library_overlays_on_an_archetype(tmp_path):
+    """The library's overlays apply to an archetype through --base (two of them, tiny)."""
+    library = sorted(Path("scenarios/countermeasures").glob("003-transition-*.yaml"))
+    assert len(library) >= 2, "the countermeasure library's transition overlays are missing"
+    out = tmp_path / "lib"
+    assert main(["compare", "--base", "liangshan", *map(str, library[:2]), "--replicates",
+                 "2", "--households", "300", "--executor", "serial", "--out", str(out),
+                 "--quiet"]) == 0
+    arms = pd.read_csv(out / "tables" / "arms.csv")
+    assert list(arms["role"]) == ["baseline"] + ["countermeasure"] * 2
+    assert arms["scenario_hash"].nunique() == 3  # the overlays really changed the scenario
+    periods = pd.read_csv(out / "tables" / "periods.csv")
+    assert set(periods["period"]) == {"push to 2020", "transition"}
+    assert (arms["households"] == 300).all()
