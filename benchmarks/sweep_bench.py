@@ -11,7 +11,11 @@ overhead of a Dask cluster over the process pool.
    both the pool and Dask: the difference in wall time per run is Dask's overhead.
 
 Prints figures only; it asserts nothing (timings depend on the machine and its load, which
-is printed too).
+is printed too). Besides wall-clock rates it prints, per executor, the worker time spent
+outside the model per run (wall x workers - time inside `run`, divided by runs): on a busy
+machine wall-clock rates mostly measure the competition (Linux autogroup scheduling gives
+each session, not each process, a fair share, so separately started Dask workers get more CPU
+than a pool that shares the caller's session), while this overhead stays meaningful.
 """
 
 from __future__ import annotations
@@ -48,12 +52,28 @@ def size_for(target: float) -> int:
     return max(200, int(round(small + (target - t_small) / per)))
 
 
+#: Seconds spent inside `run` (as the runs report it) during the last `throughput` call.
+IN_RUNS = [0.0]
+
+
 def throughput(tasks: list[Task], executor: str, workers: int | None = None) -> float:
     """Wall-clock seconds for all tasks (results consumed as they arrive)."""
     t = time.perf_counter()
-    n = sum(1 for _ in run_tasks(tasks, executor, workers))
+    n, inside = 0, 0.0
+    for _, result in run_tasks(tasks, executor, workers):
+        n += 1
+        inside += float(result.meta["run_seconds"])
     assert n == len(tasks)
+    IN_RUNS[0] = inside
     return time.perf_counter() - t
+
+
+def overhead(wall: float, slots: int, n: int) -> str:
+    """Worker time not spent inside runs, per run: robust to a busy machine, since both
+    terms are wall time measured the same way on the same workers."""
+    per = (wall * slots - IN_RUNS[0]) / n
+    return f"{1000 * per:.0f} ms per run outside the model ({IN_RUNS[0] / (wall * slots):.0%} " \
+           "of worker time in runs)"
 
 
 def free_port() -> int:
@@ -118,10 +138,12 @@ def main() -> int:
     # (a one-off per sweep); later pools fork from it.
     t_cold = throughput(tasks, "process", workers)
     t_pool = throughput(tasks, "process", workers)
+    pool_overhead = overhead(t_pool, workers, args.runs)
     r_serial, r_pool, r_cold = (args.runs / t for t in (t_serial, t_pool, t_cold))
     print(f"serial:       {args.runs} runs in {t_serial:6.2f} s = {r_serial:.3f} runs/s")
     print(f"process pool: {args.runs} runs in {t_pool:6.2f} s = {r_pool:.3f} runs/s "
           f"(speed-up {r_pool / r_serial:.2f}x on {workers} workers, pool start-up included)")
+    print(f"  pool: {pool_overhead}")
     print(f"  first pool of the process (+ forkserver start and model import): "
           f"{t_cold:6.2f} s = {r_cold:.3f} runs/s (speed-up {r_cold / r_serial:.2f}x)")
 
@@ -132,17 +154,23 @@ def main() -> int:
         try:
             throughput(tiny_tasks[:workers * 2], cluster.address)  # warm up imports
             t_dask = throughput(tasks, cluster.address)
+            dask_overhead = overhead(t_dask, workers, args.runs)
             t_pool_tiny = throughput(tiny_tasks, "process", workers)
+            pool_tiny = overhead(t_pool_tiny, workers, args.tiny)
             t_dask_tiny = throughput(tiny_tasks, cluster.address)
+            dask_tiny = overhead(t_dask_tiny, workers, args.tiny)
         finally:
             cluster.close()
         print(f"dask cluster: {args.runs} runs in {t_dask:6.2f} s = {args.runs / t_dask:.3f} "
               f"runs/s ({workers} single-threaded worker processes, warmed up)")
+        print(f"  dask: {dask_overhead}")
         print(f"dask overhead on ~{one:.1f} s runs: "
               f"{1000 * (t_dask - t_pool) / args.runs:+.0f} ms per run over the process pool")
         print(f"tiny runs ({args.tiny} x {t_pool_tiny / args.tiny * workers * 1000:.0f} ms): "
               f"pool {t_pool_tiny:.2f} s, dask {t_dask_tiny:.2f} s -> Dask overhead "
               f"{1000 * (t_dask_tiny - t_pool_tiny) / args.tiny:+.1f} ms per run (wall clock)")
+        print(f"  tiny runs, pool: {pool_tiny}")
+        print(f"  tiny runs, dask: {dask_tiny}")
     load = os.getloadavg()[0]
     print(f"load average at end: {load:.2f}")
     if load > 0.5 * default_workers():
