@@ -178,6 +178,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RuntimeError as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
+    except OSError as exc:
+        if not args.scheduler:
+            raise
+        console.print(f"[red]error:[/] cannot use the Dask scheduler at {args.scheduler}: "
+                      f"{exc}; finished runs are stored, run the same command to resume")
+        return 1
     console.print(f"done: {status.ran} run(s) in {time.perf_counter() - started:.1f} s "
                   f"({status.ran / max(status.seconds, 1e-9):.2f} runs/s), "
                   f"{status.already} reused; sweep {plan.sweep_id} complete in {where}. "
