@@ -426,8 +426,9 @@ def make_plan(spec: SweepSpec) -> Plan:
                                  f"({over}): {exc}") from None
             hashes[pid] = scen.content_hash()
             rows.append({"point_id": pid, "scenario": label, **rec})
+            data = scen.model_dump(mode="json")  # once per point, shared by its replicates
             for r in range(spec.replicates):
-                tasks.append(Task.of(scen, spec.seed + r, (pid, r)))
+                tasks.append(Task(data, spec.seed + r, (pid, r)))
     points = pd.DataFrame(rows)
     ident = json.dumps({"spec": spec.model_dump(mode="json"),
                         "bases": {k: v.content_hash() for k, v in bases.items()}},
