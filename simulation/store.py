@@ -13,7 +13,7 @@ Tables (the same names in both back ends, so the same SQL works on either):
   timings and the full metadata as JSON
 - ``outcomes``: run_key, scenario_hash, seed, model_version, outcome, value (long form)
 - ``monthly``: run_key, scenario_hash, seed, model_version and every monthly series column
-- ``sweeps``, ``sweep_points`` (sweep_id, point_id, scenario, param, value) and
+- ``sweeps``, ``sweep_points`` (sweep_id, point_id, scenario, param, value, label) and
   ``sweep_runs`` (sweep_id, point_id, replicate, seed, run_key): which runs make a sweep
 
 Parquet layout: ``DIR/<table>/<key>.parquet``, one file per run (``runs/`` is written
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS sweeps (
     model_version VARCHAR, n_points BIGINT, n_runs BIGINT, params_json VARCHAR,
     spec_yaml VARCHAR);
 CREATE TABLE IF NOT EXISTS sweep_points (
-    sweep_id VARCHAR, point_id BIGINT, scenario VARCHAR, param VARCHAR, value DOUBLE);
+    sweep_id VARCHAR, point_id BIGINT, scenario VARCHAR, param VARCHAR, value DOUBLE,
+    label VARCHAR);
 CREATE TABLE IF NOT EXISTS sweep_runs (
     sweep_id VARCHAR, point_id BIGINT, replicate BIGINT, seed BIGINT, run_key VARCHAR,
     scenario_hash VARCHAR);
@@ -348,10 +349,11 @@ def load_runs(path: str | Path, sweep: str | None = None) -> pd.DataFrame:
                 if "outcomes" in have else pd.DataFrame(
                     columns=["run_key", "outcome", "value", "model_version"]))
     scen = pts.drop_duplicates("point_id").set_index("point_id")["scenario"]
-    params = pts.pivot(index="point_id", columns="param", values="value") \
-        if pts["param"].notna().any() else pd.DataFrame(index=scen.index)
-    params = params[[p for p in pts["param"].dropna().unique()]] if len(params.columns) \
-        else params
+    names = list(pts["param"].dropna().unique())
+    params = pd.DataFrame(index=scen.index)
+    for name in names:  # numbers as numbers; levels such as "campaign" as their labels
+        one = pts[pts["param"] == name].set_index("point_id")
+        params[name] = one["value"] if one["value"].notna().all() else one["label"]
     wide = outs.pivot(index="run_key", columns="outcome", values="value")
     versions = outs.drop_duplicates("run_key").set_index("run_key")["model_version"]
     df = plan.join(scen, on="point_id").join(params, on="point_id")

@@ -281,9 +281,10 @@ class Plan:
                 v = rec.get(p) if p else None
                 rows.append({"sweep_id": self.sweep_id, "point_id": rec["point_id"],
                              "scenario": rec["scenario"], "param": p,
-                             "value": float(v) if _numeric(v) else None})
+                             "value": float(v) if _numeric(v) else None,
+                             "label": None if p is None else str(_plain(v))})
         return pd.DataFrame(rows, columns=["sweep_id", "point_id", "scenario", "param",
-                                           "value"])
+                                           "value", "label"])
 
     def run_rows(self) -> pd.DataFrame:
         return pd.DataFrame([{"sweep_id": self.sweep_id, "point_id": t.tag[0],

@@ -259,3 +259,23 @@ def test_spec_file_resolves_scenarios_next_to_it_and_flags_add_to_it(tmp_path, c
                  "--replicates", "2", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "design grid, 10 point(s) x 2 replicate(s) = 20 runs" in out
+
+
+def test_grid_with_text_levels_is_stored_and_reported(tmp_path):
+    spec = parse_spec({**SMALL, "name": "levels", "households": 250,
+                       "vary": {"instruments.microcredit.delivery": ["routine", "campaign"],
+                                MC: [0, 3e8]}})
+    plan = make_plan(spec)
+    with store.Store(tmp_path / "r.duckdb") as st:
+        run_sweep(plan, st, "serial")
+    runs = store.load_runs(tmp_path / "r.duckdb")
+    assert list(runs["instruments.microcredit.delivery"]) == ["routine", "routine",
+                                                               "campaign", "campaign"]
+    assert list(runs[MC]) == [0.0, 3e8, 0.0, 3e8]
+    from simulation import sweep_report
+    rep = sweep_report.build(tmp_path / "r.duckdb")
+    files = sweep_report.write(rep, tmp_path / "rep")
+    assert (tmp_path / "rep" / "outcome_vs_instruments.microcredit.delivery.png") in files
+    on = rep.distributions[(rep.distributions["outcome"] == "participation_microcredit_mean")
+                           & (rep.distributions[MC] == 3e8)]
+    assert len(on) == 2 and (on["mean"] > 0).all()
