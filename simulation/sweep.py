@@ -6,7 +6,7 @@ come from libraries, not hand-written samplers: full grids (itertools), Latin hy
 and scrambled Sobol points (scipy.stats.qmc), Saltelli-extended Sobol samples and Morris
 trajectories (SALib), each analysable by the matching method in `simulation.sensitivity`.
 
-Example (``sweeps/microcredit.yaml``)::
+Example (a file such as ``microcredit-sweep.yaml``)::
 
     name: microcredit
     scenario: demo                 # bundled name or path; or a list of them
