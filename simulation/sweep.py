@@ -15,11 +15,13 @@ Example (a file such as ``microcredit-sweep.yaml``)::
     vary:
       instruments.microcredit.budget: 0:5e8          # a range
       instruments.microcredit.loan_size: {low: 1e4, high: 5e4, log: true}
-      instruments.microcredit.delivery: [routine, campaign]   # levels (grid only)
     design: sobol                  # grid | lhs | qmc | sobol | morris | replicates
     samples: 64                    # lhs/qmc: points; sobol: base N; morris: trajectories
     replicates: 10                 # seeds per point: seed, seed+1, ...
     seed: 1
+
+A grid may also list levels, including text ones:
+``instruments.microcredit.delivery: [routine, campaign]``.
 """
 
 from __future__ import annotations
