@@ -129,7 +129,11 @@ def _salib(spec: SweepSpec, unit: np.ndarray, y: np.ndarray, scenario: str, outc
                                  np.nan))
         else:
             from SALib.analyze import rbd_fast
-            res = rbd_fast.analyze(problem, unit, y, num_resamples=resamples,
+            harmonics = min(10, (len(y) - 1) // 4)  # RBD-FAST needs N well above 2M
+            if harmonics < 2:
+                return [_row(scenario, outcome, p, "rbd_fast", "too_few_points", np.nan,
+                             np.nan) for p in names]
+            res = rbd_fast.analyze(problem, unit, y, M=harmonics, num_resamples=resamples,
                                    conf_level=conf_level, seed=seed)
             for i, p in enumerate(names):
                 rows.append(_row(scenario, outcome, p, "rbd_fast", "S1", res["S1"][i],

@@ -255,7 +255,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if report.sensitivity is not None:
         s = report.sensitivity
         main = s[(s["method"] != "spearman") & ~s["index"].isin(["sigma", "constant",
-                                                                  "undefined"])]
+                                                                  "undefined",
+                                                                  "too_few_points"])]
         if main.empty:
             main = s
         table = Table(title=f"Sensitivity ({report.spec.design}; ± 95% CI half-width); all "
