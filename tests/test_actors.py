@@ -66,8 +66,8 @@ def test_higher_fund_utilization_delivers_more():
 def test_labour_linkage_raises_migrant_income():
     none = monthly({PC + "budget": 3e7, PC + "labour_share": 0.0})
     linked = monthly({PC + "budget": 3e7, PC + "labour_share": 0.15})
-    assert none["income_assisted_migrant"].sum() == 0
-    assert linked["income_assisted_migrant"].mean() > 0
+    assert none["assisted_migrant_income"].sum() == 0
+    assert linked["assisted_migrant_income"].mean() > 0
     assert linked["income_wage"].mean() > none["income_wage"].mean()
 
 

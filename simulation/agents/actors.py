@@ -89,8 +89,8 @@ class Actors:
             "assisted_migrants": float((st.migrant_left > 0).sum()) * up,
             "assisted_local_jobs": float((st.job_left > 0).sum()) * up,
             # Yuan per person per year, comparable with the income_* columns.
-            "income_assisted_migrant": st.migrant_income_paid * 12.0 / people,
-            "income_assisted_local_jobs": st.local_wages_paid * 12.0 / people,
+            "assisted_migrant_income": st.migrant_income_paid * 12.0 / people,
+            "assisted_local_job_income": st.local_wages_paid * 12.0 / people,
         }
         if total > 0:
             row_total = row["cumulative_spending"] + total * up

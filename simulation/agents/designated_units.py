@@ -36,9 +36,6 @@ class DesignatedUnit(mesa.Agent):
         self.cadre_money = 0.0
         self.purchases = 0.0
 
-    def step(self) -> None:
-        self.act(self.model)
-
     def act(self, model: PovertyModel) -> None:
         cfg, fund = self.cfg, self.fund
         money = fund.usable(model.month)

@@ -40,9 +40,6 @@ class PartnerCityAgent(mesa.Agent):
         self.cadre_money = 0.0
         self.purchases = 0.0
 
-    def step(self) -> None:  # mesa's name; see `act`
-        self.act(self.model, self.model.assistance)
-
     def act(self, model: PovertyModel, state: a.AssistanceState) -> None:
         cfg, fund, month = self.cfg, self.fund, model.month
         allowance = fund.allowance(month)
