@@ -40,17 +40,19 @@ def fit_one(name: str, workers: int | None, restart: bool, out_root: Path) -> di
 
 def summary(fits: dict[str, dict]) -> str:
     lines = ["| calibration | targets fitted / held out / skipped | best loss | parameters "
-             "(best, near-best range) | held-out mean abs. rel. error | points | fit time |",
+             "(best, near-best range) | held-out error (abs. relative; z) | points | fit time |",
              "|---|---|---|---|---|---|---|"]
     for name, fit in fits.items():
         params = "; ".join(
             f"{k} = {u['best']:.4g} ({u['low']:.4g}–{u['high']:.4g})"
             for k, u in fit["uncertainty"]["parameters"].items())
-        held = fit["held_out_summary"]["mean_abs_relative_error"]
+        hs = fit["held_out_summary"]
+        held = (f"median {hs['median_abs_relative_error']:.1%}, mean |z| {hs['mean_abs_z']:.1f}"
+                if hs.get("median_abs_relative_error") is not None else "")
         lines.append(
             f"| {name} | {len(fit['fitted_targets'])} / {len(fit['held_out_targets'])} / "
             f"{len(fit['skipped_targets'])} | {fit['best_loss']:.3g} | {params} | "
-            f"{'' if held is None else f'{held:.1%}'} | {fit['evaluations']} | "
+            f"{held} | {fit['evaluations']} | "
             f"{fit['seconds']:.0f} s |")
     return "\n".join(lines) + "\n"
 
