@@ -6,7 +6,7 @@
     povsim sweep run ... --scheduler tcp://host:8786  # on a Dask cluster
     povsim sweep list [RESULTS]
     povsim sweep report [RESULTS] [--sweep NAME] [--out DIR]
-    povsim sweep sql [RESULTS] "SELECT ..."
+    povsim sweep sql RESULTS "SELECT ..."
 """
 
 from __future__ import annotations
