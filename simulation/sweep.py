@@ -507,6 +507,12 @@ def run_sweep(plan: Plan, store, executor: str = "process", workers: int | None 
         on_start(status)
     started = time.perf_counter()
     for _task, result in run_tasks(todo, executor, workers):
+        if result.meta.get("model_version") != simulation.__version__:
+            # A Dask worker with another installed povsim: its runs would never count as
+            # done here, and mixing versions silently would be worse.
+            raise SweepError(f"a worker ran model version {result.meta.get('model_version')}"
+                             f" but this is {simulation.__version__}; install the same povsim "
+                             "on every worker")
         store.write_run(result)
         status.ran += 1
         status.seconds = time.perf_counter() - started
