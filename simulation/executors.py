@@ -74,7 +74,7 @@ def describe(executor: str, workers: int | None = None) -> str:
 
 def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | None = None,
               on_result: Callable[[Task, RunResult], None] | None = None, *,
-              max_in_flight: int | None = None, retries: int = 2
+              max_in_flight: int | None = None, retries: int = 0
               ) -> Iterator[tuple[Task, RunResult]]:
     """Yield (task, result) as runs finish (in completion order, not submission order).
 
@@ -85,7 +85,9 @@ def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | N
     worker for the pool, 4 per worker thread on Dask). Bounding it keeps memory flat and
     makes Ctrl-C prompt: closing the generator (or an exception in the consumer) cancels
     everything not yet started instead of running it to the end.
-    retries: Dask only; how often a run is retried when the worker holding it dies.
+    retries: Dask only; how often a run that raised is retried (a run is deterministic, so
+    only for transient errors). Runs on a worker that dies are rescheduled by Dask itself
+    (up to its `distributed.scheduler.allowed-failures`), with no retry needed.
     """
     tasks = list(tasks)
     if executor == "serial" or (executor == "process" and (workers == 1 or len(tasks) <= 1)):
