@@ -1,4 +1,7 @@
-"""Figures of the app (matplotlib `Figure`s, no pyplot state) and the village-map data.
+"""What the app draws: the live charts (as data for the SVG component linecharts.vue,
+drawn by the browser, so a step costs the server milliseconds, not a matplotlib render),
+the village map's data, and matplotlib figures for the on-demand views (a household's or
+village's history, the household network).
 
 Time runs along x as fractional years (2014.0 = January 2014); mid-run policy changes are
 dashed vertical lines at the month from which they applied.
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import MaxNLocator
 
 from simulation.households import PovertyState, Source
 from simulation.scenario import CHANNELS, PROGRAMMES
@@ -25,7 +28,6 @@ STATE_COLOURS = {PovertyState.NON_POOR: "#9fb7c9", PovertyState.POOR: "#d62728",
                  PovertyState.EXITED: "#2ca02c", PovertyState.RETURNED: "#ff7f0e"}
 RUN_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 DPI = 72
-PLAIN = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 
 
 def years(start: str, months: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -34,128 +36,170 @@ def years(start: str, months: Sequence[int] | np.ndarray) -> np.ndarray:
     return y0 + (m0 - 1) / 12.0 + np.asarray(months, dtype=float) / 12.0
 
 
-def _mark(axes: Sequence[Any], start: str, changes: Sequence[PolicyChange]) -> None:
-    for change in changes:
-        x = float(years(start, [change.month])[0])
-        for ax in axes:
-            ax.axvline(x, color="#555", ls="--", lw=1.0)
-    if changes:
-        ax = axes[0]
-        for change in changes:
-            x = float(years(start, [change.month])[0])
-            ax.annotate("policy\nchange", (x, 1.0), xycoords=("data", "axes fraction"),
-                        fontsize=7, ha="left", va="top", color="#333",
-                        xytext=(2, -2), textcoords="offset points")
+# ------------------------------------------------------------------- SVG panels
+#: Geometry of one SVG chart panel (pixels): width, plot height, margins.
+PANEL_W, PLOT_H, LEFT, RIGHT, TOP = 296, 140, 40, 14, 24
 
 
-def dashboard(series: pd.DataFrame, start: str, months: int,
-              changes: Sequence[PolicyChange] = ()) -> Figure:
-    """The visual run's eight live panels."""
-    fig = Figure(figsize=(14.5, 6.6), dpi=DPI)  # fixed margins: a layout engine costs ~40%
-    fig.subplots_adjust(left=0.035, right=0.995, top=0.955, bottom=0.045, wspace=0.2,
-                        hspace=0.16)
-    axes = fig.subplots(2, 4, sharex=True)
-    flat = list(axes.flat)
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    return [float(t) for t in MaxNLocator(n).tick_values(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9]
+
+
+def _label(v: float, percent: bool) -> str:
+    if percent:
+        return f"{v:g}%"
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:g}M"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:g}k"
+    return f"{v:g}"
+
+
+def panel(title: str, x: np.ndarray, series: Sequence[tuple[str, str, np.ndarray]],
+          xlim: tuple[float, float], *, stack: bool = False, log: bool = False,
+          ylim: tuple[float, float] | None = None, percent: bool = False,
+          markers: Sequence[tuple[float, str]] = (), dashes: Sequence[str] = ()
+          ) -> dict[str, Any]:
+    """One chart as data for linecharts.vue: lines (or stacked areas) already in pixels.
+
+    `x` in fractional years; `series` are (label, colour, values); `log` plots
+    log10(1 + value) with ticks at powers of ten; `markers` are (x, text) dashed lines.
+    """
+    rows = (len(series) + 1) // 2
+    w, h = PANEL_W, TOP + PLOT_H + 16 + 11 * rows + 4
+    box = (LEFT, TOP, w - RIGHT, TOP + PLOT_H)
+    values = [np.asarray(v, dtype=float) for _, _, v in series]
+    if stack and values:
+        values = list(np.cumsum(np.vstack(values), axis=0))
+    if log:
+        values = [np.log10(1.0 + np.maximum(v, 0.0)) for v in values]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    if ylim is not None:
+        lo, hi = ylim
+    elif finite.size:
+        lo = min(0.0, float(finite.min()))
+        hi = float(finite.max()) * 1.05
+    else:
+        lo, hi = 0.0, 1.0
+    if hi <= lo:
+        hi = lo + 1.0
+
+    def px(xv: np.ndarray) -> np.ndarray:
+        return box[0] + (xv - xlim[0]) / (xlim[1] - xlim[0]) * (box[2] - box[0])
+
+    def py(yv: np.ndarray) -> np.ndarray:
+        return box[3] - (np.clip(yv, lo, hi) - lo) / (hi - lo) * (box[3] - box[1])
+
+    def points(xs: np.ndarray, ys: np.ndarray) -> str:
+        ok = np.isfinite(ys)
+        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(xs[ok]), py(ys[ok]),
+                                                           strict=True))
+
+    lines, areas = [], []
+    if stack:
+        below = np.zeros(len(x))
+        for (_, colour, _), top in zip(series, values, strict=True):
+            xs = np.concatenate([x, x[::-1]])
+            ys = np.concatenate([top, below[::-1]])
+            areas.append({"points": points(xs, ys), "color": colour})
+            below = top
+    else:  # a line per series even before the first month (empty points)
+        for i, ((_, colour, _), v) in enumerate(zip(series, values, strict=True)):
+            dash = dashes[i] if i < len(dashes) else ""
+            lines.append({"points": points(x, v), "color": colour, "dash": dash})
+    if log:
+        yticks = [(float(py(np.array([t]))[0]), _label(10 ** t, False))
+                  for t in range(int(np.floor(lo)), int(np.ceil(hi)) + 1) if lo <= t <= hi]
+    else:
+        yticks = [(float(py(np.array([t]))[0]), _label(t, percent)) for t in _ticks(lo, hi)]
+    first, last = int(np.ceil(xlim[0])), int(np.floor(xlim[1]))
+    step = max(1, (last - first) // 6 + ((last - first) % 6 > 0))
+    xticks = [(float(px(np.array([float(t)]))[0]), str(t)) for t in range(first, last + 1, step)]
+    legend = []
+    for i, (label, colour, _) in enumerate(series):
+        col, row = i % 2, i // 2
+        legend.append([LEFT - 30 + col * (w - LEFT + 30) / 2, TOP + PLOT_H + 27 + 11 * row,
+                       label[:24], colour])
+    marks = [[float(px(np.array([mx]))[0]), text] for mx, text in markers
+             if xlim[0] <= mx <= xlim[1]]
+    return {"title": title, "w": w, "h": h, "box": box, "lines": lines, "areas": areas,
+            "xticks": xticks, "yticks": yticks, "legend": legend, "markers": marks}
+
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+           "#7b4173", "#3182bd"]
+
+
+def dashboard_panels(series: pd.DataFrame, start: str, months: int,
+                     changes: Sequence[PolicyChange] = ()) -> list[dict[str, Any]]:
+    """The visual run's eight live charts (data for linecharts.vue)."""
     x = years(start, series["month"]) if len(series) else np.array([])
     xlim = (float(years(start, [0])[0]), float(years(start, [months])[0]))
+    marks = [(float(years(start, [c.month])[0]), "policy change") for c in changes]
 
     def col(name: str) -> np.ndarray:
-        return series[name].to_numpy() if len(series) else np.array([])
+        return series[name].to_numpy(dtype=float) if len(series) else np.array([])
 
-    ax = flat[0]
-    ax.plot(x, col("income_poverty_incidence") * 100, label="income below line", color="#d62728")
-    ax.plot(x, col("registered_poor_incidence") * 100, label="registered poor", color="#1f77b4")
-    ax.set_title("Poverty incidence (% of people)")
-    ax.legend(fontsize=8, loc="upper right")
+    def named(items: Sequence[str], prefix: str, factor: float = 1.0
+              ) -> list[tuple[str, str, np.ndarray]]:
+        return [(k.replace("_", " "), PALETTE[i % len(PALETTE)], col(prefix + k) * factor)
+                for i, k in enumerate(items)]
 
-    ax = flat[1]
-    sources = [s.name.lower() for s in Source]
-    if len(series):
-        ax.stackplot(x, *[col(f"income_{s}") for s in sources], labels=sources, alpha=0.85)
-    ax.set_title("Income by source (yuan/person/yr)")
-    if len(series):
-        ax.legend(fontsize=7, loc="upper left", ncols=2)
-
-    for ax, stem, title in ((flat[2], "awareness", "Aware of programme (% households)"),
-                            (flat[3], "participation", "Taking part (% households)")):
-        for p in PROGRAMMES:
-            ax.plot(x, col(f"{stem}_{p}") * 100, label=p.replace("_", " "))
-        ax.set_title(title)
-    flat[2].legend(fontsize=7, loc="upper left", ncols=2)
-
-    ax = flat[4]
-    for ch in CHANNELS:
-        ax.plot(x, col(f"contacts_{ch}"), label=ch.replace("_", " "))
-    ax.set_title("Contacts by channel (households/month)")
-    ax.set_yscale("symlog", linthresh=10)
-    ax.yaxis.set_major_formatter(PLAIN)  # not mathtext: much faster to draw
-    ax.legend(fontsize=7, loc="upper left", ncols=2)
-
-    ax = flat[5]
-    spend = [c for c in series.columns if c.startswith("spending_") and c != "spending_total"]
-    if len(series) and spend:
-        keys = sorted(spend, key=lambda c: -float(series[c].sum()))
-        ax.stackplot(x, *[col(c) / 1e6 for c in keys],
-                     labels=[c.removeprefix("spending_").replace("_", " ") for c in keys])
-        ax.legend(fontsize=6, loc="upper right", ncols=2)
-    ax.set_title("Spending (million yuan/month)")
-
-    ax = flat[6]
-    for name in ("policy", "agency", "target", "environment"):
-        ax.plot(x, col(f"smith_{name}"), label=name)
-    ax.set_ylim(0, 1)
-    ax.set_title("Smith indices")
-    ax.legend(fontsize=8, loc="lower right", ncols=2)
-
-    ax = flat[7]
-    for state in PovertyState:
-        ax.plot(x, col(f"share_{state.name.lower()}") * 100, color=STATE_COLOURS[state],
-                label=state.name.lower().replace("_", "-"))
-    ax.set_title("Poverty state (% households)")
-    ax.legend(fontsize=7, loc="center right")
-
-    for ax in flat:
-        ax.set_xlim(*xlim)
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-        ax.title.set_fontsize(10)
-    _mark(flat, start, changes)
-    return fig
+    spend = sorted((c.removeprefix("spending_") for c in series.columns
+                    if c.startswith("spending_") and c != "spending_total"),
+                   key=lambda k: -float(series[f"spending_{k}"].sum()))
+    return [
+        panel("Poverty incidence (% of people)", x,
+              [("income below line", "#d62728", col("income_poverty_incidence") * 100),
+               ("registered poor", "#1f77b4", col("registered_poor_incidence") * 100)],
+              xlim, percent=True, markers=marks),
+        panel("Income by source (yuan/person/yr)", x,
+              named([s.name.lower() for s in Source], "income_"), xlim, stack=True,
+              markers=marks),
+        panel("Aware of programme (% households)", x, named(PROGRAMMES, "awareness_", 100),
+              xlim, percent=True, ylim=(0, 100), markers=marks),
+        panel("Taking part (% households)", x, named(PROGRAMMES, "participation_", 100),
+              xlim, percent=True, markers=marks),
+        panel("Contacts by channel (households/month)", x, named(CHANNELS, "contacts_"),
+              xlim, log=True, markers=marks),
+        panel("Spending (million yuan/month)", x, named(spend, "spending_", 1e-6), xlim,
+              stack=True, markers=marks),
+        panel("Smith indices", x,
+              [(k, PALETTE[i], col(f"smith_{k}")) for i, k in
+               enumerate(("policy", "agency", "target", "environment"))],
+              xlim, ylim=(0, 1), markers=marks),
+        panel("Poverty state (% households)", x,
+              [(s.name.lower().replace("_", "-"), STATE_COLOURS[s],
+                col(f"share_{s.name.lower()}") * 100) for s in PovertyState],
+              xlim, percent=True, ylim=(0, 100), markers=marks),
+    ]
 
 
-def comparison(model: ComparisonModel) -> Figure:
-    """Side by side: each panel one outcome, every run a line on the same axes."""
-    panels = [("income_poverty_incidence", "Income-poverty incidence (%)", 100.0),
-              ("registered_poor_incidence", "Registered-poor incidence (%)", 100.0),
-              ("income_pc", "Per-capita income (yuan/yr)", 1.0),
-              ("people_lifted", "People lifted (EXITED now)", 1.0),
-              ("cumulative_spending", "Spending so far (million yuan)", 1e-6),
-              ("smith_target", "Smith index: target group", 1.0)]
-    fig = Figure(figsize=(14.5, 6.4), dpi=DPI)
-    fig.subplots_adjust(left=0.05, right=0.995, top=0.955, bottom=0.045, wspace=0.2,
-                        hspace=0.16)
-    axes = fig.subplots(2, 3, sharex=True)
+#: Outcomes of the side-by-side charts: (column, title, factor, percent).
+COMPARE_PANELS = [("income_poverty_incidence", "Income-poverty incidence (%)", 100.0, True),
+                  ("registered_poor_incidence", "Registered-poor incidence (%)", 100.0, True),
+                  ("income_pc", "Per-capita income (yuan/yr)", 1.0, False),
+                  ("people_lifted", "People lifted (EXITED now)", 1.0, False),
+                  ("cumulative_spending", "Spending so far (million yuan)", 1e-6, False),
+                  ("smith_target", "Smith index: target group", 1.0, False)]
+
+
+def comparison_panels(model: ComparisonModel) -> list[dict[str, Any]]:
+    """Side by side: one chart per outcome, every run a line on the same axes."""
     first = model.runs[0].config
     xlim = (float(years(first.start, [0])[0]),
             float(years(first.start, [max(r.config.months for r in model.runs)])[0]))
-    for i, (label, run) in enumerate(zip(model.labels, model.runs, strict=True)):
-        df = run.series()
-        if not len(df):
-            continue
-        x = years(run.config.start, df["month"])
-        for ax, (column, _, factor) in zip(axes.flat, panels, strict=True):
-            ax.plot(x, df[column].to_numpy() * factor, color=RUN_COLOURS[i % 4], label=label,
-                    lw=1.6, ls="-" if i == 0 else ("--", "-.", ":")[(i - 1) % 3])
-    for ax, (_, title, _) in zip(axes.flat, panels, strict=True):
-        ax.set_title(title, fontsize=10)
-        ax.set_xlim(*xlim)
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-        if model.month:
-            ax.axvline(float(years(first.start, [model.month - 1])[0]), color="#999", lw=0.8)
-    if model.month:
-        axes.flat[0].legend(fontsize=8)
-    return fig
+    frames = [r.series() for r in model.runs]
+    out = []
+    for column, title, factor, percent in COMPARE_PANELS:
+        x = years(first.start, frames[0]["month"]) if len(frames[0]) else np.array([])
+        lines = [(label, RUN_COLOURS[i % 4],
+                  df[column].to_numpy(dtype=float) * factor if len(df) else np.array([]))
+                 for i, (label, df) in enumerate(zip(model.labels, frames, strict=True))]
+        out.append(panel(title, x, lines, xlim, percent=percent,
+                         dashes=["", "6,3", "2,2", "8,3,2,3"]))
+    return out
 
 
 def history(frame: pd.DataFrame, start: str, months: int, column: str, title: str,

@@ -281,11 +281,10 @@ def Dashboard(model: AppModel) -> None:
     """The live charts of the visual run."""
     update_counter.get()
     deps = [id(model), model.month, len(model.policy_changes)]
-    fig = solara.use_memo(lambda: charts.dashboard(model.series(), model.config.start,
-                                                   model.config.months, model.policy_changes),
-                          deps)
+    panels = solara.use_memo(lambda: charts.dashboard_panels(
+        model.series(), model.config.start, model.config.months, model.policy_changes), deps)
     with solara.Div(classes=["pv-dashboard"]):
-        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+        LineCharts(panels=panels)
     with solara.Div():
         if model.policy_changes:
             with solara.Div(classes=["pv-change-list"]):
@@ -299,6 +298,11 @@ def Dashboard(model: AppModel) -> None:
         solara.FileDownload(model.scenario_yaml,
                             filename=f"{model.initial_config.name}.yaml",
                             label="Scenario as YAML")
+
+
+@solara.component_vue("linecharts.vue")
+def LineCharts(panels: list) -> None:
+    """Line and stacked-area charts drawn as SVG in the browser (see charts.panel)."""
 
 
 @solara.component_vue("village_map.vue")
@@ -580,10 +584,9 @@ def CompareView(model: ComparisonModel) -> None:
                 f"{model.month} months simulated" + (
                     f", latest {model.runs[0].series()['date'].iloc[-1]}"
                     if model.runs[0].month else ""), classes=["pv-compare-month"])
-    deps = [id(model), model.month]
-    fig = solara.use_memo(lambda: charts.comparison(model), deps)
+    panels = solara.use_memo(lambda: charts.comparison_panels(model), [id(model), model.month])
     with solara.Div(classes=["pv-compare-chart"]):
-        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+        LineCharts(panels=panels)
     table = difference_table(model)
     cell = "style='padding:3px 14px 3px 0;border-bottom:1px solid #e4e4e4;text-align:{}'"
     head = "".join(f"<th {cell.format('left')}>{c}</th>" for c in table.columns)
@@ -621,9 +624,13 @@ def Page() -> None:
                 solara.v.Tab(children=[name])
         with solara.Row(style={"align-items": "flex-start", "gap": "12px"}):
             with solara.Column(style={"width": "330px", "min-width": "330px"}):
-                if tab.value < 3:
+                # Both panels stay mounted (the other one hidden): unmounting Mesa's
+                # controller while it plays would leave its play loop running unseen.
+                hidden = {"display": "none"}
+                with solara.Div(classes=["pv-run-panel"], style=hidden if tab.value == 3 else {}):
                     RunSettings(run)
-                else:
+                with solara.Div(classes=["pv-compare-panel"],
+                                style={} if tab.value == 3 else hidden):
                     CompareSettings(compare, run.edits.value)
             with solara.Column(style={"flex": "1", "min-width": "0"}):
                 if tab.value < 3:

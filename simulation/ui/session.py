@@ -157,10 +157,19 @@ class Control:
     choices: tuple[str, ...] = ()
 
 
-#: Instruments shown in the policy panel, in the order of the panel.
-INSTRUMENTS = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
-               "skills_training", "asset_income", "infrastructure", "publicity",
-               "cadre_training", "registration")
+def _instrument_order() -> tuple[str, ...]:
+    from simulation.scenario import Instruments
+
+    first = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
+             "skills_training", "asset_income", "infrastructure", "publicity",
+             "cadre_training", "registration")
+    fields = tuple(Instruments.model_fields)
+    return tuple(k for k in first if k in fields) + tuple(k for k in fields if k not in first)
+
+
+#: Instruments shown in the policy panel, in the order of the panel (every instrument of
+#: the schema: those added later come last).
+INSTRUMENTS = _instrument_order()
 #: The pseudo-path of the cadre-capacity control (mean of the capacity Beta).
 CAPACITY = "cadres.capacity.mean"
 
@@ -340,7 +349,9 @@ class AppModel(PovertyModel):
         start = self.config.start
         updates = []
         for key, inst in self.instruments.items():
-            cfg = getattr(new.instruments, key)
+            cfg = getattr(new.instruments, key, None)
+            if cfg is None:  # an actor with a ledger but no instrument settings
+                continue
             first = month_index(cfg.start, start)
             if first != inst.first:
                 if inst.first < self.month:

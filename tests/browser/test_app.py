@@ -73,16 +73,25 @@ def step(page, times: int = 1, selector: str = ".pv-month") -> None:
             arg=[selector, before], timeout=TIMEOUT)
 
 
-def months_per_step_max(page) -> None:
-    """Mesa's render-interval slider to its maximum: each Step advances 12 months."""
-    page.locator(".pv-controller .v-slider__thumb-container").focus()
+def months_per_step_max(page, panel: str = ".pv-run-panel") -> None:
+    """Mesa's render-interval slider (of the panel's controls) to its maximum: each Step
+    then advances 12 months."""
+    thumb = page.locator(f"{panel} .pv-controller .v-slider__thumb-container")
+    thumb.focus()
     page.keyboard.press("End")
-    page.wait_for_function("() => (document.querySelector('.pv-controller')?.innerText || '')"
-                           ".includes('12')", timeout=TIMEOUT)
+    page.wait_for_function("el => el.getAttribute('aria-valuenow') === '12'",
+                           arg=thumb.element_handle(), timeout=TIMEOUT)
 
 
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+
+
+def first_line(page, selector: str) -> str:
+    """The points of the first line of the first SVG chart under `selector`."""
+    line = page.locator(f"{selector} svg.pv-chart polyline.pv-line").first
+    line.wait_for(state="attached", timeout=TIMEOUT)
+    return line.get_attribute("points") or ""
 
 
 def image_src(page, selector: str) -> str:
@@ -96,15 +105,17 @@ def image_src(page, selector: str) -> str:
 def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
     page = app
     assert months_done(page) == 0
-    before = image_src(page, ".pv-dashboard")
+    assert page.locator(".pv-dashboard svg.pv-chart").count() == 8
+    assert first_line(page, ".pv-dashboard") == ""  # no month simulated yet
     start = time.perf_counter()
-    step(page)
+    page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function(
-        "before => { const img = document.querySelector('.pv-dashboard img');"
-        " return img && img.src !== before && img.complete; }", arg=before, timeout=TIMEOUT)
+        "() => { const l = document.querySelector('.pv-dashboard polyline.pv-line');"
+        " return l && l.getAttribute('points') !== ''; }", timeout=TIMEOUT)
     elapsed = time.perf_counter() - start
     print(f"step to updated charts in the browser: {elapsed:.2f} s")
     assert months_done(page) == 1
+    assert len(first_line(page, ".pv-dashboard").split()) == 1  # one month, one point
     step(page, 5)
     assert months_done(page) == 6
     assert "latest 2014-06" in page.locator(".pv-month").inner_text()
@@ -112,6 +123,7 @@ def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
     months_per_step_max(page)
     step(page, 2)
     assert months_done(page) == 30
+    assert len(first_line(page, ".pv-dashboard").split()) == 30
 
     open_tab(page, "Map & network")
     households = page.locator(".pv-map .pv-hh")
@@ -180,7 +192,7 @@ def test_slider_change_changes_the_next_run(app, save_screenshot):
     changes = page.locator(".pv-change-list")
     changes.wait_for(timeout=TIMEOUT)
     assert "2014-04: microcredit budget = 100.0 M yuan" in changes.inner_text()
-    image_src(page, ".pv-dashboard")
+    assert page.locator(".pv-dashboard svg.pv-chart .pv-marker").count() == 8
     shot(save_screenshot, page, "visual-run")
 
 
@@ -192,7 +204,7 @@ def test_side_by_side_shows_two_runs(app, save_screenshot):
     assert label.inner_text().startswith("2 runs in lockstep, seed 1: 0 months")
     step(page, 4, selector=".pv-compare-month")
     assert "4 months simulated, latest 2014-04" in label.inner_text()
-    months_per_step_max(page)
+    months_per_step_max(page, ".pv-compare-panel")
     step(page, 3, selector=".pv-compare-month")
     assert "40 months simulated, latest 2017-04" in label.inner_text()
     header = page.locator(".pv-compare-table th").all_inner_texts()
@@ -202,7 +214,12 @@ def test_side_by_side_shows_two_runs(app, save_screenshot):
     assert rows.count() >= 5
     second = rows.first.locator("td").nth(2).inner_text()
     assert re.match(r"\d+\.\d% \([+−]\d+\.\d pp\)", second), second  # value and difference
-    image_src(page, ".pv-compare-chart")
+    charts = page.locator(".pv-compare-chart svg.pv-chart")
+    assert charts.count() == 6
+    for i in range(6):  # both runs drawn on every chart, over the 40 months
+        lines = charts.nth(i).locator("polyline.pv-line")
+        assert lines.count() == 2
+        assert len((lines.nth(1).get_attribute("points") or "").split()) == 40
     shot(save_screenshot, page, "side-by-side")
 
 
