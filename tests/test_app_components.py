@@ -298,7 +298,7 @@ def test_side_by_side_runs_in_lockstep_with_a_table():
         "baseline</th>" in html
     assert html.count("<tr>") == 1 + len(session.COMPARE_ROWS)
     assert "Income-poverty incidence" in html
-    assert "(+" in html or "(−" in html  # differences from the first run are shown
+    assert "(+" in html or "(−" in html or "(±" in html  # differences from the first run
 
 
 # ----------------------------------------------------------------- session functions
@@ -388,7 +388,7 @@ def test_lockstep_same_policy_gives_identical_runs_and_zero_differences():
     s0, s1 = (r.series() for r in cmp.runs)
     np.testing.assert_array_equal(s0["income_pc"], s1["income_pc"])
     table = difference_table(cmp)
-    assert all("(+0" in cell for cell in table["edited"])
+    assert all("(±0" in cell for cell in table["edited"])
     edited = comparison_setups(demo, [BASELINE, EDITED],
                                {"instruments.minimum_living.budget": 0.0}, 600)
     cmp2 = ComparisonModel(edited, 9)

@@ -549,10 +549,10 @@ def difference_table(model: ComparisonModel) -> pd.DataFrame:
             text = fmt.format(value)
             if name != model.labels[0] and ref is not None:
                 delta = value - float(ref)
-                sign = "+" if delta >= 0 else "−"
-                dtext = fmt.format(abs(delta))
-                if fmt.endswith("%}"):
-                    dtext = f"{abs(delta) * 100:.1f} pp"
+                dtext = (f"{abs(delta) * 100:.1f} pp" if fmt.endswith("%}")
+                         else fmt.format(abs(delta)))
+                zero = not any(ch in "123456789" for ch in dtext)
+                sign = "±" if zero else ("+" if delta > 0 else "−")
                 text += f" ({sign}{dtext})"
             row[name] = text
         rows.append(row)
