@@ -54,9 +54,10 @@ class TransitionPolicy:
         self.funds: dict[str, list[InstrumentBase]] = {k: [v] for k, v in
                                                        model.instruments.items()}
         self.funds |= model.actors.fund_lists()
-        self.orig_last = {id(f): f.last for fl in self.funds.values() for f in fl}
-        self.pace = {id(f): f.budget / max(f.last - f.first + 1, 1)
-                     for fl in self.funds.values() for f in fl}
+        for fl in self.funds.values():
+            for f in fl:  # kept on the ledger itself, so a copied model stays consistent
+                f.configured_last = f.last
+                f.planned_pace = f.budget / max(f.last - f.first + 1, 1)
         self.appropriated = 0.0  # new money for kept/tapered months (sample yuan)
         self.county_exit_month: int | None = None
         self.village_exited = np.zeros(model.villages.n, dtype=bool)
@@ -93,9 +94,9 @@ class TransitionPolicy:
             if self.mode(key) not in (TransitionMode.KEEP, TransitionMode.TAPER):
                 continue
             for f in fl:
-                if getattr(f, "potential", 0.0) > 0 or self.orig_last[id(f)] >= month:
+                if getattr(f, "potential", 0.0) > 0 or f.configured_last >= month:
                     continue  # raised funds scale themselves; funded months need no money
-                new = self.pace[id(f)] * self.weight(key, month) * self.cfg.funding_factor
+                new = f.planned_pace * self.weight(key, month) * self.cfg.funding_factor
                 f.budget += new
                 f.remaining += new
                 self.appropriated += new
@@ -117,22 +118,7 @@ class TransitionPolicy:
                 elif mode in (TransitionMode.KEEP, TransitionMode.TAPER):
                     f.last = self.t_end if mode == TransitionMode.TAPER else max(f.last,
                                                                                 self.t_end)
-                    self._cap(key, f)
-
-    def _cap(self, key: str, f: InstrumentBase) -> None:
-        """From the start of the transition, a month may use at most its weighted pace."""
-        plain = type(f).allowance
-        policy = self
-
-        def allowance(month: int) -> float:
-            base = plain(f, month)
-            if policy.t0 is None or month < policy.t0 or month > policy.t_end:
-                return base
-            cap = policy.pace[id(f)] * policy.weight(key, month) * policy.cfg.funding_factor
-            spendable = getattr(f, "spendable", f.remaining)
-            return min(spendable, cap) if f.is_open(month) and spendable > 1e-9 else 0.0
-
-        f.allowance = allowance  # type: ignore[method-assign]
+                    f.allowance = CappedAllowance(self, key, f)  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ exit
     def assess(self, model: PovertyModel) -> None:
@@ -179,3 +165,20 @@ class TransitionPolicy:
             "returns_participating": float(hh.size[returns & productive].sum()) * up,
         }
         return out
+
+
+class CappedAllowance:
+    """From the start of the transition, a kept or tapered month may use at most its
+    weighted planned pace (installed as the ledger's `allowance`; a plain object rather than
+    a closure so that models can be copied or pickled)."""
+
+    def __init__(self, policy: TransitionPolicy, key: str, fund: InstrumentBase):
+        self.policy, self.key, self.fund = policy, key, fund
+
+    def __call__(self, month: int) -> float:
+        f, policy = self.fund, self.policy
+        if policy.t0 is None or month < policy.t0 or month > policy.t_end:
+            return type(f).allowance(f, month)
+        cap = f.planned_pace * policy.weight(self.key, month) * policy.cfg.funding_factor
+        spendable = getattr(f, "spendable", f.remaining)
+        return min(spendable, cap) if f.is_open(month) and spendable > 1e-9 else 0.0

@@ -101,3 +101,19 @@ def test_returns_are_split_by_dividends_and_participation(by_mode):
     split = df["returns_dividend_only"] + df["returns_participating"]
     assert (split <= df["returns"] + 1e-6).all()
     assert df["villages_exited"].is_monotonic_increasing
+
+
+def test_a_model_copied_mid_transition_continues_identically():
+    import pickle
+
+    from simulation.model import PovertyModel
+
+    model = PovertyModel(small({"transition.default_mode": "taper"}, households=500,
+                               months=96), seed=1)
+    for _ in range(90):
+        model.step()
+    twin = pickle.loads(pickle.dumps(model))
+    for _ in range(6):
+        model.step()
+        twin.step()
+    pd.testing.assert_frame_equal(model.series(), twin.series())
