@@ -136,3 +136,12 @@ def test_cli_base_form_runs_a_countermeasure_on_an_archetype(tmp_path):
     written = yaml.safe_load((out / "scenario.yaml").read_text())
     assert written["name"] == "cm-002-4.5-east-west@liangshan"
     assert written["actors"]["partner_city"]["budget"] == pytest.approx(700 * 1_200_000)
+
+
+def test_extends_form_equals_the_base_form(tmp_path):
+    overlay = "countermeasures/004-4.8-assistance-synergy"
+    path = tmp_path / "combo.yaml"
+    path.write_text(f"extends: [liangshan, {overlay}]\nhouseholds: 400\n")
+    via_extends = load_scenario(path)
+    via_base = on_base(scenarios_dir() / f"{overlay}.yaml", "liangshan")
+    assert via_extends.model_dump() == via_base.model_dump()
