@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -205,7 +206,8 @@ def comparison_panels(model: ComparisonModel) -> list[dict[str, Any]]:
 def history(frame: pd.DataFrame, start: str, months: int, column: str, title: str,
             line: str | None = None, percent: bool = False) -> Figure:
     """A small line chart of one household's or village's history."""
-    fig = Figure(figsize=(4.6, 2.2), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(4.6, 2.2), dpi=DPI)
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.88, bottom=0.14)
     ax = fig.subplots()
     if len(frame):
         x = years(start, frame["month"])
@@ -311,12 +313,13 @@ def network_figure(model: AppModel, nodes: np.ndarray, layout: np.ndarray, progr
                    village: int) -> Figure:
     """Who heard of `programme` when, over the household network around `village`."""
     k = PROGRAMMES.index(programme)
-    fig = Figure(figsize=(11.5, 4.8), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(11.5, 4.8), dpi=DPI)  # fixed margins: a layout engine is slow
+    fig.subplots_adjust(left=0.01, right=0.97, top=0.9, bottom=0.08, wspace=0.3)
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.5, 1])
     sub = model.network.tocsr()[nodes][:, nodes].tocoo()
-    for i, j in zip(sub.row, sub.col, strict=True):
-        if i < j:
-            ax.plot(layout[[i, j], 0], layout[[i, j], 1], color="#ccc", lw=0.5, zorder=1)
+    keep = sub.row < sub.col
+    segments = np.stack([layout[sub.row[keep]], layout[sub.col[keep]]], axis=1)
+    ax.add_collection(LineCollection(segments, colors="#ccc", linewidths=0.5, zorder=1))
     first = model.first_aware[nodes, k].astype(float)
     aware = first >= 0
     part = model.households.participating[nodes, k]

@@ -94,6 +94,15 @@ def first_line(page, selector: str) -> str:
     return line.get_attribute("points") or ""
 
 
+def wait_points(page, selector: str, n: int) -> None:
+    """Wait until the first line of the first chart under `selector` has n points (the
+    charts' SVG is patched by Vue a moment after the month text)."""
+    page.wait_for_function(
+        "([sel, n]) => { const l = document.querySelector(sel + ' polyline.pv-line');"
+        " return l && (l.getAttribute('points') || '').trim().split(/\\s+/).length === n; }",
+        arg=[selector, n], timeout=TIMEOUT)
+
+
 def image_src(page, selector: str) -> str:
     img = page.locator(f"{selector} img").first
     img.wait_for(timeout=TIMEOUT)
@@ -113,11 +122,20 @@ def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
         "() => { const l = document.querySelector('.pv-dashboard polyline.pv-line');"
         " return l && l.getAttribute('points') !== ''; }", timeout=TIMEOUT)
     elapsed = time.perf_counter() - start
-    print(f"step to updated charts in the browser: {elapsed:.2f} s")
     assert months_done(page) == 1
-    assert len(first_line(page, ".pv-dashboard").split()) == 1  # one month, one point
-    step(page, 5)
+    wait_points(page, ".pv-dashboard", 1)  # one month, one point
+    times = []
+    for _ in range(5):  # click to updated month and charts, as the user sees it
+        start = time.perf_counter()
+        step(page)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    report = (f"browser: Step click to updated page at 3,000 households, 5 steps: median "
+              f"{times[2]:.3f} s, max {times[-1]:.3f} s (first step {elapsed:.3f} s)\n")
+    (REPO_ROOT / "test-artifacts" / "app-browser-step-timing.txt").write_text(report)
+    print(report)
     assert months_done(page) == 6
+    assert times[2] < 3.0, report  # generous: CI machines are shared
     assert "latest 2014-06" in page.locator(".pv-month").inner_text()
     assert re.search(r"income-poor \d+\.\d%", page.locator(".pv-kpi-incidence").inner_text())
     # play, then pause: months advance on their own, then stop
@@ -134,7 +152,7 @@ def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
     months_per_step_max(page)
     step(page, 2)
     assert months_done(page) == paused_at + 24
-    assert len(first_line(page, ".pv-dashboard").split()) == paused_at + 24
+    wait_points(page, ".pv-dashboard", paused_at + 24)
 
     open_tab(page, "Map & network")
     households = page.locator(".pv-map .pv-hh")
@@ -203,7 +221,8 @@ def test_slider_change_changes_the_next_run(app, save_screenshot):
     changes = page.locator(".pv-change-list")
     changes.wait_for(timeout=TIMEOUT)
     assert "2014-04: microcredit budget = 100.0 M yuan" in changes.inner_text()
-    assert page.locator(".pv-dashboard svg.pv-chart .pv-marker").count() == 8
+    page.locator(".pv-dashboard svg.pv-chart .pv-marker").nth(7).wait_for(timeout=TIMEOUT)
+    assert page.locator(".pv-dashboard svg.pv-chart .pv-marker").count() == 8  # one a chart
     shot(save_screenshot, page, "visual-run")
 
 
@@ -227,6 +246,7 @@ def test_side_by_side_shows_two_runs(app, save_screenshot):
     assert re.match(r"\d+\.\d% \([+−±]\d+\.\d pp\)", second), second  # value and difference
     charts = page.locator(".pv-compare-chart svg.pv-chart")
     assert charts.count() == 6
+    wait_points(page, ".pv-compare-chart", 40)
     for i in range(6):  # both runs drawn on every chart, over the 40 months
         lines = charts.nth(i).locator("polyline.pv-line")
         assert lines.count() == 2
