@@ -275,3 +275,37 @@ def test_invalid_value_shows_message_and_app_keeps_working(app, save_screenshot)
     page.get_by_role("button", name="Reset", exact=True).click()
     step(page)
     assert months_done(page) == 1
+
+
+def test_povsim_app_command_serves_the_app(solara_assets_ready, solara_home):
+    """`povsim app --port N` starts Solara on 127.0.0.1 and serves the page."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from .helpers import free_port
+
+    port = free_port()
+    env = {**os.environ, "SOLARA_HOME": str(solara_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulation.cli", "app", "--port", str(port)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)  # its own process group: stopped below with all it started
+    try:
+        deadline = time.monotonic() + 90
+        body = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    body = r.read().decode("utf-8", "replace")
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        assert "solara" in body.lower() and "<html" in body.lower()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert f"povsim app on http://127.0.0.1:{port}" in out
