@@ -144,3 +144,28 @@ def test_material_help_is_a_transfer():
         paid += float((hh.income[:, Source.TRANSFER] * hh.size).sum())
     assert paid > 0
     assert paid == pytest.approx(model.actors.social.fund.delivered, rel=1e-6)  # float32 sizes
+
+
+def test_epidemic_shifts_labour_money_to_buying_local_products():
+    calm = monthly({PC + "budget": 3e7, "economy.shocks.epidemic.migrant_employment_drop": 0.0})
+    hit = monthly({PC + "budget": 3e7, "economy.shocks.epidemic.migrant_employment_drop": 1.0})
+    during = calm["date"].between("2020-02", "2020-05")
+    assert (hit.loc[during, "partner_purchases"].diff().fillna(0).sum()
+            > calm.loc[during, "partner_purchases"].diff().fillna(0).sum())
+    assert hit.loc[during, "partner_placements"].diff().fillna(0).sum() == 0
+
+
+def test_voluntary_mobilization_outlasts_the_deadline():
+    def after_2020(style: str) -> float:
+        df = monthly({SO + "budget": 2e7, SO + "mobilization": style}, months=96)
+        return float(df.loc[df["date"] >= "2021-01", "social_donations"].sum())
+    assert after_2020("voluntary") > after_2020("administrative")
+
+
+def test_capacity_building_raises_wages_material_help_raises_transfers():
+    material = monthly({SO + "budget": 5e7, SO + "hematopoietic_share": 0.0,
+                        SO + "registration_threshold": 0.1})
+    capacity = monthly({SO + "budget": 5e7, SO + "hematopoietic_share": 1.0,
+                        SO + "registration_threshold": 0.1})
+    assert capacity["income_wage"].iloc[-1] > material["income_wage"].iloc[-1]
+    assert material["income_transfer"].mean() > capacity["income_transfer"].mean()

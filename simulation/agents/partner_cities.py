@@ -6,8 +6,10 @@ projects (roads and housing), labour-export linkage (placing workers in eastern 
 lowers the cost of migrating and raises migrant income), industrial transfer (factories
 creating local jobs), consumption assistance (buying local products) and cadre exchange
 (raising the capacity of local task forces). Only `utilization` of each month's allocation
-can be used; the rest stays unspent (002 §2.2: 80% used by end-2017). The city's choice: money
-a channel cannot use this month (no candidates left) goes to projects.
+can be used; the rest stays unspent (002 §2.2: 80% used by end-2017). The city's choices:
+labour-export money it cannot use while migrant work is cut (the 2020 epidemic) buys local
+products instead, and money another channel cannot use this month (no candidates left) goes
+to projects.
 """
 
 from __future__ import annotations
@@ -52,8 +54,11 @@ class PartnerCityAgent(mesa.Agent):
         eligible = fund.eligible(model)[self.rows]
         rows = self.rows[eligible]
         used = 0.0
-        # Labour-export linkage: placements cost placement_cost each.
-        want = money * cfg.labour_share
+        # Labour-export linkage: placements cost placement_cost each. The city's choice:
+        # when migrant work collapses (the 2020 epidemic), what it cannot place goes to
+        # buying local products instead (003 l.166: migration and product sales both hit).
+        want = money * cfg.labour_share * model.migrant_employment
+        shifted = money * cfg.labour_share - want
         k = a.whole(model, want, cfg.placement_cost, f"{tag}.labour.round", can - used)
         n = a.placements(model, state, rows, k, cfg.migrant_wage * cfg.remittance_share,
                          cfg.placement_months, f"{tag}.labour")
@@ -67,7 +72,8 @@ class PartnerCityAgent(mesa.Agent):
         self.jobs += n
         used += n * cfg.job_cost
         # Consumption assistance and cadre exchange.
-        spent = a.buy_products(model, self.rows, min(money * cfg.consumption_share, can - used),
+        spent = a.buy_products(model, self.rows,
+                               min(money * cfg.consumption_share + shifted, can - used),
                                cfg.consumption_margin)
         self.purchases += spent
         used += spent
@@ -76,9 +82,10 @@ class PartnerCityAgent(mesa.Agent):
         self.cadre_money += spent
         used += spent
         # Projects take their share plus what other channels could not use.
-        used += a.build_roads(model, self.villages, max(money * (
-            cfg.projects_share + cfg.labour_share + cfg.industry_share + cfg.consumption_share
-            + cfg.cadre_share) - used, 0.0) if used < can else 0.0)
+        planned = money * (cfg.projects_share + cfg.labour_share + cfg.industry_share
+                           + cfg.consumption_share + cfg.cadre_share)
+        used += a.build_roads(model, self.villages,
+                              min(max(planned - used, 0.0), max(can - used, 0.0)))
         fund.charge(used)
 
 
