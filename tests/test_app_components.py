@@ -140,6 +140,15 @@ def _dashboard(rc):
     return found[0]
 
 
+def test_each_page_has_its_own_model():
+    """Two sessions (two rendered pages) never share a run."""
+    one, two = render_page(), render_page()
+    assert len(_models) == 2 and _models[0] is not _models[1]
+    button(one, "Step").click()
+    assert _models[0].month == 1 and _models[1].month == 0
+    assert "0 of 144" in text_of(two, "pv-month")
+
+
 def test_slider_change_applies_to_next_run_only():
     rc = render_page()
     first = model_of(rc)

@@ -80,7 +80,6 @@ class RunState:
     params: solara.Reactive[dict[str, Any]]
     village: solara.Reactive[int | None]
     household: solara.Reactive[int | None]
-    message: solara.Reactive[str]
 
     @classmethod
     def create(cls, name: str = DEFAULT_SCENARIO, seed: int = 1,
@@ -92,8 +91,7 @@ class RunState:
                    edits=solara.reactive({}),
                    model=solara.reactive(AppModel(scenario, seed)),
                    params=solara.reactive({"setup": scenario, "seed": seed}),
-                   village=solara.reactive(None), household=solara.reactive(None),
-                   message=solara.reactive(""))
+                   village=solara.reactive(None), household=solara.reactive(None))
 
     def base(self) -> Scenario:
         """The chosen scenario before policy edits (raises ScenarioError)."""
@@ -330,8 +328,8 @@ def Detail(model: AppModel, village: int | None, household: int | None) -> None:
                                       for k, v in plain.items()))
             solara.Text("taking part in: " + (", ".join(taking) or "nothing"),
                         style={"display": "block"})
-            solara.Text("understands: " + ", ".join(f"{k} {v:.2f}" for k, v in aware.items()
-                                                     if v > 0) or "nothing yet",
+            heard = ", ".join(f"{k} {v:.2f}" for k, v in aware.items() if v > 0)
+            solara.Text(f"understands (0-1): {heard or 'nothing yet'}",
                         style={"display": "block"})
             solara.Text("income this month by source: " + ", ".join(
                 f"{k} {v:,.0f}" for k, v in sources.items()), style={"display": "block"})
