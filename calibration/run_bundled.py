@@ -47,8 +47,8 @@ def summary(fits: dict[str, dict]) -> str:
             f"{k} = {u['best']:.4g} ({u['low']:.4g}–{u['high']:.4g})"
             for k, u in fit["uncertainty"]["parameters"].items())
         hs = fit["held_out_summary"]
-        held = (f"median {hs['median_abs_relative_error']:.1%}, mean |z| {hs['mean_abs_z']:.1f}"
-                if hs.get("median_abs_relative_error") is not None else "")
+        held = (f"median {hs['median_abs_relative_error']:.1%}, median |z| "
+                f"{hs['median_abs_z']:.1f}" if hs.get("median_abs_z") is not None else "")
         lines.append(
             f"| {name} | {len(fit['fitted_targets'])} / {len(fit['held_out_targets'])} / "
             f"{len(fit['skipped_targets'])} | {fit['best_loss']:.3g} | {params} | "

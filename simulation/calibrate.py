@@ -666,6 +666,7 @@ def write_outputs(result: FitResult, out: Path) -> dict[str, Path]:
             "median_abs_relative_error": float(held["relative_error"].abs().median())
             if len(held) else None,
             "mean_abs_z": float(held["z"].abs().mean()) if len(held) else None,
+            "median_abs_z": float(held["z"].abs().median()) if len(held) else None,
             "mean_abs_error": float(held["error"].abs().mean()) if len(held) else None,
             "loss": float(held["loss"].sum()) if len(held) else None},
         "uncertainty": {"method": "evaluated points within chi2(level, k)/2 of the best loss",
