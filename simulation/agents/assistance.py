@@ -57,7 +57,7 @@ def pick(model: PovertyModel, candidates: np.ndarray, k: int, stream: str) -> np
     """Up to k candidates, registered households first, otherwise in random order."""
     if k <= 0 or len(candidates) == 0:
         return candidates[:0]
-    u = model.streams.uniform(stream, model.month, model.households.n)[candidates]
+    u = model.streams.rng(stream, model.month).random(len(candidates))
     priority = u - model.households.registered[candidates]
     return candidates[np.argsort(priority, kind="stable")[:k]]
 

@@ -70,23 +70,29 @@ class EnterpriseSector:
                 villages = rng.choice(model.villages.n, new, p=access / access.sum())
                 weight = model.transition.weight(self.key, month)
                 commitment = self.per_firm * min(left, self.period) / self.period * weight
+                hh = model.households
+                # Eligible workers, registered households first, in this month's random
+                # order; each firm hires from its own village first, then from elsewhere
+                # in the region (dormitories, commuting).
+                pool = np.flatnonzero((hh.labour > 0) & (self.employer < 0)
+                                      & self.fund.eligible(model))
+                u = model.streams.rng("enterprises.pick", month).random(len(pool))
+                pool = pool[np.argsort(u - hh.registered[pool], kind="stable")]
                 for v in villages:
-                    self._join(model, int(v), commitment, left)
+                    self._join(model, int(v), commitment, left, pool)
         self._pay(model)
 
-    def _join(self, model: PovertyModel, village: int, commitment: float, left: int) -> None:
+    def _join(self, model: PovertyModel, village: int, commitment: float, left: int,
+              pool: np.ndarray) -> None:
         cfg, hh = self.cfg, model.households
         firm = self.count
         self.fund.receive(commitment)
         monthly = commitment * (1.0 - cfg.overhead) / left
-        # Eligible workers of the firm's own village first, then from elsewhere in the
-        # region (dormitories, commuting), registered households first.
-        rows = np.flatnonzero((hh.labour > 0) & (self.employer < 0)
-                              & self.fund.eligible(model))
         k = a.whole(model, monthly, cfg.job_wage, f"enterprises.hire.{firm}", monthly * left)
-        u = model.streams.uniform(f"enterprises.pick.{firm}", model.month, hh.n)[rows]
-        priority = u - hh.registered[rows] - 2.0 * (hh.village[rows] == village)
-        hired = rows[np.argsort(priority, kind="stable")[:k]]
+        free = pool[self.employer[pool] < 0]
+        local = free[hh.village[free] == village]
+        hired = np.concatenate([local[:k], free[hh.village[free] != village][:max(
+            k - len(local), 0)]])
         self.employer[hired] = firm
         self.village = np.append(self.village, village)
         self.workers = np.append(self.workers, len(hired))
