@@ -40,14 +40,15 @@ def fit_one(name: str, workers: int | None, restart: bool, out_root: Path) -> di
 
 def summary(fits: dict[str, dict]) -> str:
     lines = ["| calibration | targets fitted / held out / skipped | best loss | parameters "
-             "(best, near-best range) | held-out error (abs. relative; z) | points | fit time |",
+             "(best, near-best range) | held-out error: median abs. relative, median abs. z "
+             "| points | fit time |",
              "|---|---|---|---|---|---|---|"]
     for name, fit in fits.items():
         params = "; ".join(
             f"{k} = {u['best']:.4g} ({u['low']:.4g}–{u['high']:.4g})"
             for k, u in fit["uncertainty"]["parameters"].items())
         hs = fit["held_out_summary"]
-        held = (f"median {hs['median_abs_relative_error']:.1%}, median |z| "
+        held = (f"{hs['median_abs_relative_error']:.1%}, "
                 f"{hs['median_abs_z']:.1f}" if hs.get("median_abs_z") is not None else "")
         lines.append(
             f"| {name} | {len(fit['fitted_targets'])} / {len(fit['held_out_targets'])} / "
