@@ -24,9 +24,16 @@ from simulation.streams import Streams
 
 def apply_probability(b: Behaviour, hh: HouseholdTable, k: int, gain: np.ndarray,
                       ability: np.ndarray, risk: float, peer: np.ndarray) -> np.ndarray:
-    u = (b.intercept + b.gain * np.log1p(np.maximum(gain, 0.0)) * hh.understanding[:, k]
-         + b.trust * (hh.trust - 0.5) + b.peer * peer
-         + b.motivation * (hh.motivation - 0.5) - b.risk * risk * hh.risk_aversion
+    return _probability(b, hh.understanding[:, k], hh.trust, hh.motivation, hh.risk_aversion,
+                        gain, ability, risk, peer)
+
+
+def _probability(b: Behaviour, understanding: np.ndarray, trust: np.ndarray,
+                 motivation: np.ndarray, risk_aversion: np.ndarray, gain: np.ndarray,
+                 ability: np.ndarray, risk: float, peer: np.ndarray) -> np.ndarray:
+    u = (b.intercept + b.gain * np.log1p(np.maximum(gain, 0.0)) * understanding
+         + b.trust * (trust - 0.5) + b.peer * peer
+         + b.motivation * (motivation - 0.5) - b.risk * risk * risk_aversion
          + b.ability * (ability - 0.5))
     return b.consideration_rate / (1.0 + np.exp(-u))
 
@@ -55,20 +62,11 @@ def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.nd
     if slots <= 0 or len(rows) == 0:
         return np.empty(0, dtype=np.int64)
     u_apply = streams.uniform(f"takeup.{name}", month, hh.n)
-    p = apply_probability(b, _Rows(hh, rows), k, gain, ability, risk, peer)
+    p = _probability(b, hh.understanding[rows, k], hh.trust[rows], hh.motivation[rows],
+                     hh.risk_aversion[rows], gain, ability, risk, peer)
     applicants = rows[u_apply[rows] < p]
     if len(applicants) > slots:
         u_rank = streams.uniform(f"takeup.{name}.rank", month, hh.n)
         priority = u_rank[applicants] - hh.registered[applicants]  # registered first
         applicants = applicants[np.argsort(priority, kind="stable")[:slots]]
     return np.sort(applicants)
-
-
-class _Rows:
-    """The columns the utility needs, restricted to some rows (avoids full-length work)."""
-
-    def __init__(self, hh: HouseholdTable, rows: np.ndarray):
-        self.understanding = hh.understanding[rows]
-        self.trust = hh.trust[rows]
-        self.motivation = hh.motivation[rows]
-        self.risk_aversion = hh.risk_aversion[rows]

@@ -223,6 +223,9 @@ class PovertyModel(mesa.Model):
                 continue
             for c, ch_name in enumerate(CHANNELS):
                 carried[c, k] = self.month >= inst.first + cfg.channels[ch_name].delay
+        if not carried.any():  # nothing to tell: no contacts, no visits that teach trust
+            self.contacts = {name: 0 for name in CHANNELS}
+            return
         # Cadre visits: each task force visits up to visits_per_month x effort homes,
         # registered households twice as often.
         effort = self.cadres.effort[hh.village]
@@ -242,7 +245,7 @@ class PovertyModel(mesa.Model):
         # Households visited by cadres move their trust towards the effort they see.
         u = self.streams.uniform("channel.cadre_visit", self.month, hh.n)  # the same visits
         seen = u < visit_prob * self.intensity["cadre_visit"]
-        if carried.any() and seen.any():
+        if seen.any():
             rate = cfg.behaviour.trust_learning
             hh.trust[seen] += rate * (np.minimum(effort[seen] / 0.6, 1.0) - hh.trust[seen])
 
@@ -251,13 +254,15 @@ class PovertyModel(mesa.Model):
         hh, b = self.households, self.config.behaviour
         from simulation.households import Source  # local: avoids a cycle in type checkers
 
-        productive = hh.participating[:, PRODUCTIVE].any(axis=1)
+        productive = hh.participating[:, PRODUCTIVE[0]].copy()  # any over the columns
+        for k in PRODUCTIVE[1:]:
+            productive |= hh.participating[:, k]
         on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
         hh.motivation[productive] += b.participation_drift * (1 - hh.motivation[productive])
         hh.motivation[on_transfers] -= b.dependency_drift * hh.motivation[on_transfers]
         # Smartphones spread each January (population.phone_growth share points a year).
-        u = self.streams.uniform("phones.adoption", self.month, hh.n)
         if self.month > 0 and self.label.endswith("-01"):
+            u = self.streams.uniform("phones.adoption", self.month, hh.n)
             without = 1.0 - float(hh.phone.mean())
             rate = self.config.population.phone_growth / max(without, 1e-9)
             hh.phone |= u < rate * np.where(hh.elderly, 0.5, 1.0)

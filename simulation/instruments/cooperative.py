@@ -35,22 +35,41 @@ class CooperativeIndustry(TakeUp):
         return self.relative(model, np.full(n, cfg.member_income), rows)
 
     def enrol(self, model: PovertyModel, rows: np.ndarray) -> None:
+        """Each joiner, in turn, takes a place in the first co-op of its village with room;
+        when all are full the place's capital expands the village's first co-op, and a
+        village without one gets a new co-op. Done village by village (same result)."""
         hh, coops, cfg = model.households, model.cooperatives, model.config.cooperatives
-        for row in rows:
-            v = hh.village[row]
-            here = np.flatnonzero((coops.village == v) & (coops.members < coops.capacity))
-            if len(here):
+        rows = np.asarray(rows)
+        villages = hh.village[rows]
+        by_village = np.argsort(villages, kind="stable")  # keeps the joiners' order
+        starts = np.flatnonzero(np.diff(villages[by_village], prepend=-1))
+        ends = np.append(starts[1:], len(rows))
+        # Villages in order of their first joiner (that order numbers any new co-ops).
+        for s, e in sorted(zip(starts, ends, strict=True), key=lambda se: by_village[se[0]]):
+            joiners = rows[by_village[s:e]]
+            v = int(villages[by_village[s]])
+            place = np.empty(len(joiners), dtype=np.int64)
+            taken = 0
+            here = np.flatnonzero(coops.village == v)
+            if len(here) == 0:
+                here = [coops.add(v, int(model.villages.product[v]),
+                                  max(cfg.member_capacity * model.scale, 1.0))]
+            for c in here:  # fill co-ops with room in index order
+                room = int(np.ceil(coops.capacity[c])) - int(coops.members[c])
+                take = min(max(room, 0), len(joiners) - taken)
+                if take:
+                    place[taken:taken + take] = c
+                    coops.members[c] += take
+                    taken += take
+                if taken == len(joiners):
+                    break
+            if taken < len(joiners):  # the place's capital expands the first co-op
                 c = int(here[0])
-            else:
-                existing = np.flatnonzero(coops.village == v)
-                if len(existing):  # the place's capital expands an existing co-op
-                    c = int(existing[0])
+                for _ in range(len(joiners) - taken):
                     coops.capacity[c] += 1
-                else:
-                    c = coops.add(int(v), int(model.villages.product[v]),
-                                  max(cfg.member_capacity * model.scale, 1.0))
-            coops.members[c] += 1
-            hh.cooperative[row] = c
+                coops.members[c] += len(joiners) - taken
+                place[taken:] = c
+            hh.cooperative[joiners] = place
         hh.productivity[rows] *= 1.0 + self.cfg.training_boost
 
     def deliver(self, model: PovertyModel) -> None:
