@@ -320,6 +320,18 @@ def test_parse_households_messages():
         assert expect in str(e.value)
 
 
+def test_dropped_yaml_text_resolves_extends_and_reports_errors():
+    """What the file drop zone does with a file's bytes (load_yaml_text)."""
+    s = session.load_yaml_text("extends: liangshan\nname: dropped\nhouseholds: 700\n",
+                               "dropped.yaml")
+    assert s.name == "dropped" and s.households == 700
+    assert s.region.villages == load_scenario("liangshan").region.villages
+    with pytest.raises(ScenarioError, match=r"dropped\.yaml: not valid YAML"):
+        session.load_yaml_text("households: [1, 2", "dropped.yaml")
+    with pytest.raises(ScenarioError, match="field 'households'"):
+        session.load_yaml_text("households: lots\n", "dropped.yaml")
+
+
 def test_mid_run_budget_keeps_the_ledger_and_clamps_to_spent():
     model = AppModel(load_scenario("demo", households=1000), 3)
     for _ in range(20):
