@@ -167,7 +167,7 @@ def test_page_loads_step_updates_charts_and_map(app, save_screenshot):
     assert title.inner_text().startswith("Household 120 (village ")
     image_src(page, ".pv-detail-household")  # the household's income history
     image_src(page, ".pv-network")  # information spread over the network
-    shot(save_screenshot, page, "map-network")
+    shot(save_screenshot, page, "map-network", height=1500)
     page.locator(".pv-map .pv-village").nth(3).dispatch_event("click")
     page.locator(".pv-detail-village .v-card__title").wait_for(timeout=TIMEOUT)
     assert page.locator(".pv-detail-village .v-card__title").inner_text() == "Village 3"
