@@ -731,7 +731,9 @@ def _groups(ctx: _Ctx, dates: Sequence[str]) -> pd.DataFrame:
 
 def _cost_effectiveness(ctx: _Ctx, reps: pd.DataFrame) -> pd.DataFrame:
     """Extra spending, extra people lifted, and yuan per extra person lifted (ratio of mean
-    differences, paired bootstrap interval when the extra people lifted are non-zero)."""
+    differences, paired bootstrap interval). The ratio is given only when the extra people
+    lifted are distinguishable from zero and spending moves the same way (more for more, or a
+    saving for fewer); dominant and dominated countermeasures are named instead."""
     rows = []
     for arm in ctx.arms:
         ds = _values(reps, arm, "total_spending") - _values(reps, ctx.base, "total_spending")
@@ -745,20 +747,26 @@ def _cost_effectiveness(ctx: _Ctx, reps: pd.DataFrame) -> pd.DataFrame:
             sp, li = paired_diff(ds, np.zeros_like(ds)), paired_diff(dl, np.zeros_like(dl))
         ratio, lo, hi, note = np.nan, np.nan, np.nan, ""
         lifted_nonzero = not li.identical and li.low * li.high > 0
-        if lifted_nonzero:
+        if not lifted_nonzero:
+            note = ("undefined: the change in people lifted is not distinguishable from zero"
+                    if not li.identical else "undefined: people lifted identical to baseline")
+        elif li.mean > 0 and sp.mean <= 0:
+            note = "dominant: lifts more people for no extra spending (no ratio)"
+        elif li.mean < 0 and sp.mean >= 0:
+            note = "dominated: lifts fewer people for no saving (no ratio)"
+        else:
             ratio = sp.mean / li.mean
+            note = ("yuan per extra person lifted" if li.mean > 0 else
+                    "saving: yuan saved per person fewer lifted")
             if ctx.diff_fn is paired_diff:
                 boot = stats.bootstrap((ds, dl), lambda a, b: np.mean(a) / np.mean(b),
                                        paired=True, vectorized=False, n_resamples=2000,
                                        confidence_level=1 - ctx.alpha, method="percentile",
                                        rng=np.random.default_rng(12345))
                 lo, hi = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
-                note = "paired bootstrap percentile interval"
+                note += "; paired bootstrap percentile interval"
             else:
-                note = "no interval for unpaired replicates"
-        else:
-            note = ("undefined: the change in people lifted is not distinguishable from zero"
-                    if not li.identical else "undefined: people lifted identical to baseline")
+                note += "; no interval for unpaired replicates"
         rows.append({"countermeasure": arm, "extra_spending": sp.mean,
                      "extra_spending_low": sp.low, "extra_spending_high": sp.high,
                      "extra_people_lifted": li.mean, "extra_people_lifted_low": li.low,

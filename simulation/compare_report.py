@@ -435,8 +435,11 @@ def render_html(comp: Comparison, figures: dict[str, str], title: str) -> str:
         "Cost-effectiveness", _figure(figures["cost_effectiveness"], "cost-effectiveness plot",
                                       "Extra spending against extra people lifted."),
         _p("Yuan per extra person lifted is the mean extra spending over the mean extra "
-           "people lifted (paired bootstrap interval); it is left undefined when the extra "
-           "people lifted are not distinguishable from zero."), tab("cost_effectiveness"),
+           "people lifted (paired bootstrap interval). It is left undefined when the extra "
+           "people lifted are not distinguishable from zero, and not given for a dominant "
+           "countermeasure (more people lifted for no extra spending) or a dominated one "
+           "(fewer for no saving). When both are negative it is the saving per person fewer "
+           "lifted."), tab("cost_effectiveness"),
         anchor="cost")
     dist_parts = []
     if "deciles" in figures:

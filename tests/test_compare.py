@@ -228,3 +228,28 @@ def test_missing_countermeasure_and_bad_arguments(tmp_path):
     other = Arm("x", small(households=300, months=24), "x.yaml")
     with pytest.raises(ScenarioError, match="x.yaml: field 'households'"):
         compare(base, [other], replicates=2, executor="serial")
+
+
+def test_cost_effectiveness_names_dominant_dominated_and_savings():
+    from simulation.compare import _cost_effectiveness, _Ctx
+
+    rng = np.random.default_rng(0)
+    n = 8
+    base_sp, base_li = 1e9 + rng.normal(0, 1e6, n), 5e4 + rng.normal(0, 50, n)
+    arms = {"more_for_more": (2e8, 1e4), "dominant": (-1e8, 1e4), "dominated": (1e8, -1e4),
+            "saving": (-2e8, -1e4)}
+    rows = [{"arm": "base", "replicate": i, "total_spending": base_sp[i],
+             "people_lifted": base_li[i]} for i in range(n)]
+    for arm, (ds, dl) in arms.items():
+        rows += [{"arm": arm, "replicate": i,
+                  "total_spending": base_sp[i] + ds + rng.normal(0, 1e5),
+                  "people_lifted": base_li[i] + dl + rng.normal(0, 10)} for i in range(n)]
+    ctx = _Ctx("base", list(arms), list(range(n)), {}, paired_diff, 0.05, "holm")
+    ce = _cost_effectiveness(ctx, pd.DataFrame(rows)).set_index("countermeasure")
+    assert ce.loc["more_for_more", "yuan_per_extra_person_lifted"] == pytest.approx(2e4, rel=0.01)
+    assert ce.loc["more_for_more", "ratio_low"] < 2e4 < ce.loc["more_for_more", "ratio_high"]
+    assert ce.loc["dominant", "note"].startswith("dominant")
+    assert ce.loc["dominated", "note"].startswith("dominated")
+    assert np.isnan(ce.loc[["dominant", "dominated"], "yuan_per_extra_person_lifted"]).all()
+    assert ce.loc["saving", "note"].startswith("saving")
+    assert ce.loc["saving", "yuan_per_extra_person_lifted"] == pytest.approx(2e4, rel=0.01)
