@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from simulation.choice import RowView
 from simulation.households import HouseholdTable
 from simulation.scenario import CHANNELS, Channel
 from simulation.streams import Streams
@@ -41,7 +42,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     contacts: dict[str, int] = {name: 0 for name in CHANNELS}
     if not carried.any():
         return contacts
-    comprehension = hh.comprehension
+    literacy_max = None
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
@@ -54,32 +55,55 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
         cols = np.flatnonzero(carried[c])
         if name == "word_of_mouth":
             contacts[name] = _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u,
-                                            comprehension, network)
+                                            network)
             continue
+        # Only households whose draw is below the channel's highest probability can be
+        # reached: the probability is computed for those rows alone (the same values).
+        if name == "cadre_visit":
+            bound = float(np.max(visit_prob)) * intensity[name]
+        else:
+            bound = ch.reach * intensity[name]
+            if ch.requires_phone:
+                if literacy_max is None:
+                    literacy_max = float(np.max(hh.literacy)) if n else 0.0
+                bound *= 0.3 + 0.7 * literacy_max
+            if ch.requires_internet:
+                bound *= float(np.max(internet_village)) if len(internet_village) else 0.0
+            if name == "villagers_meeting":
+                bound *= 1.0 - 0.5 * float(np.min(remoteness_village))
+        maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
         if name == "cadre_visit":
             # Face to face: cadres explain, so understanding depends little on schooling.
-            reached = u < visit_prob * intensity[name]
+            rows = maybe[u[maybe] < visit_prob[maybe] * intensity[name]]
         else:
-            p = ch.reach * intensity[name] * receivable(ch, hh, internet_village)
+            view = RowView(hh, maybe)
+            p = ch.reach * intensity[name] * receivable(ch, view, internet_village)
             if name == "villagers_meeting":
-                p = p * (1.0 - 0.5 * remoteness_village[hh.village])  # remote hamlets attend less
-            reached = u < p
-        rows = np.flatnonzero(reached)
+                p = p * (1.0 - 0.5 * remoteness_village[view.village])  # remote hamlets attend less
+            rows = maybe[u[maybe] < p]
         contacts[name] = len(rows)
         if len(rows) == 0:
             continue
+        comprehension = _comprehension(hh, rows)
         if name == "cadre_visit":
-            target = ch.fidelity * (0.8 + 0.2 * comprehension[rows])
+            target = ch.fidelity * (0.8 + 0.2 * comprehension)
         else:
-            target = ch.fidelity * comprehension[rows]
+            target = ch.fidelity * comprehension
         sub = hh.understanding[np.ix_(rows, cols)]
         hh.understanding[np.ix_(rows, cols)] = np.maximum(sub, target[:, None])
     return contacts
 
 
+def _comprehension(hh: HouseholdTable, rows: np.ndarray) -> np.ndarray:
+    """`hh.comprehension[rows]`, computed for those rows only."""
+    prop = getattr(type(hh), "comprehension", None)
+    if isinstance(prop, property):
+        return prop.fget(RowView(hh, rows))
+    return hh.comprehension[rows]
+
+
 def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
-                   aware: np.ndarray, u: np.ndarray, comprehension: np.ndarray,
-                   network: sparse.csr_matrix) -> int:
+                   aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> int:
     """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
 
     Only households whose draw is below the largest possible reach can be reached, so the
@@ -93,7 +117,7 @@ def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.n
     share = network[maybe] @ aware.astype(np.float32)
     reached = u[maybe][:, None] < scale * share
     heard = reached.any(axis=1)
-    target = ch.fidelity * comprehension[maybe]
+    target = ch.fidelity * _comprehension(hh, maybe)
     for j, k in enumerate(cols):
         rows = maybe[reached[:, j]]
         if len(rows):

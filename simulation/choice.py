@@ -70,3 +70,28 @@ def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.nd
         priority = u_rank[applicants] - hh.registered[applicants]  # registered first
         applicants = applicants[np.argsort(priority, kind="stable")[:slots]]
     return np.sort(applicants)
+
+
+class RowView:
+    """Household columns restricted to some rows, each indexed on first use.
+
+    Properties of the household table (e.g. `elderly`) are evaluated on the view, so a rule
+    written for the whole table gives the same values row by row.
+    """
+
+    def __init__(self, hh, rows: np.ndarray):
+        self._hh = hh
+        self._rows = rows
+
+    @property
+    def n(self) -> int:
+        return len(self._rows)
+
+    def __getattr__(self, name: str):
+        prop = getattr(type(self._hh), name, None)
+        if isinstance(prop, property):
+            value = prop.fget(self)
+        else:
+            value = getattr(self._hh, name)[self._rows]
+        setattr(self, name, value)
+        return value

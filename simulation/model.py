@@ -228,12 +228,12 @@ class PovertyModel(mesa.Model):
             return
         # Cadre visits: each task force visits up to visits_per_month x effort homes,
         # registered households twice as often.
-        effort = self.cadres.effort[hh.village]
+        effort_village = self.cadres.effort
         per_village = np.bincount(hh.village, minlength=self.villages.n).astype(float)
         # A sampled household stands for 1/scale real ones, so a task force's visits cover
-        # visits x effort x scale sampled households of its village.
-        base = np.minimum(cfg.cadres.visits_per_month * effort * self.scale
-                          / np.maximum(per_village[hh.village], 1.0), 1.0)
+        # visits x effort x scale sampled households of its village (computed per village).
+        base = np.minimum(cfg.cadres.visits_per_month * effort_village * self.scale
+                          / np.maximum(per_village, 1.0), 1.0)[hh.village]
         visit_prob = np.minimum(base * np.where(hh.registered, 2.0, 1.0), 1.0)
         # Digital channels reach a village as far as its internet and its cadres' skill at
         # running work groups allow (001 'Policy enforcement agencies').
@@ -247,7 +247,8 @@ class PovertyModel(mesa.Model):
         seen = u < visit_prob * self.intensity["cadre_visit"]
         if seen.any():
             rate = cfg.behaviour.trust_learning
-            hh.trust[seen] += rate * (np.minimum(effort[seen] / 0.6, 1.0) - hh.trust[seen])
+            effort = effort_village[hh.village[seen]]
+            hh.trust[seen] += rate * (np.minimum(effort / 0.6, 1.0) - hh.trust[seen])
 
     def _drift_attitudes(self) -> None:
         """Transfers alone breed dependency; productive participation builds drive."""

@@ -8,10 +8,76 @@ assumption standing for demonstration households and neighbours' example (001, 0
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy import sparse
+from scipy.sparse import _sparsetools
 
 from simulation.streams import Streams
+
+#: Rows above which a product with the network is split over threads (POVSIM_THREADS=1: off).
+PARALLEL_ROWS = 200_000
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _threads() -> int:
+    try:
+        wanted = int(os.environ.get("POVSIM_THREADS", "0"))
+    except ValueError:
+        wanted = 0
+    return wanted if wanted > 0 else min(len(os.sched_getaffinity(0)), 4)
+
+
+def _map(fn, chunks) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="povsim-network")
+    for f in [_pool.submit(fn, lo, hi) for lo, hi in chunks]:
+        f.result()
+
+
+class HouseholdNetwork(sparse.csr_matrix):
+    """The network as a CSR matrix whose products with dense vectors split the rows over
+    threads. Each row is summed exactly as scipy sums it (scipy's own kernel, which releases
+    the GIL), so the values are identical; only large float products are split."""
+
+    def _chunks(self, other: np.ndarray):
+        m = self.shape[0]
+        k = _threads()
+        if (self.ndim != 2 or m < PARALLEL_ROWS or k < 2 or other.dtype != self.dtype
+                or self.dtype not in (np.float32, np.float64)):
+            return None
+        edges = np.linspace(0, m, k + 1).astype(np.int64)
+        return [(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+                if hi > lo]
+
+    def _matmul_vector(self, other):
+        chunks = self._chunks(other)
+        if chunks is None:
+            return super()._matmul_vector(other)
+        x = np.ascontiguousarray(other)
+        result = np.zeros(self.shape[0], dtype=self.dtype)
+        ip, ind, data, n = self.indptr, self.indices, self.data, self.shape[1]
+        _map(lambda lo, hi: _sparsetools.csr_matvec(hi - lo, n, ip[lo:hi + 1], ind, data, x,
+                                                     result[lo:hi]), chunks)
+        return result
+
+    def _matmul_multivector(self, other):
+        chunks = self._chunks(other)
+        if chunks is None:
+            return super()._matmul_multivector(other)
+        n_vecs = other.shape[-1]
+        x = np.ascontiguousarray(other).ravel()
+        result = np.zeros((self.shape[0], n_vecs), dtype=self.dtype)
+        ip, ind, data, n = self.indptr, self.indices, self.data, self.shape[1]
+        _map(lambda lo, hi: _sparsetools.csr_matvecs(hi - lo, n, n_vecs, ip[lo:hi + 1], ind,
+                                                      data, x, result[lo:hi].ravel()), chunks)
+        return result
 
 
 def build_network(village: np.ndarray, n_villages: int, neighbours: int,
@@ -32,4 +98,4 @@ def build_network(village: np.ndarray, n_villages: int, neighbours: int,
     self_tie = cols == rows
     cols[self_tie] = (rows[self_tie] + 1 + rng.integers(0, n - 1, self_tie.sum())) % n
     data = np.full(len(rows), 1.0 / neighbours, dtype=np.float32)
-    return sparse.csr_matrix((data, (rows, cols)), shape=(n, n))
+    return HouseholdNetwork(sparse.csr_matrix((data, (rows, cols)), shape=(n, n)))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.choice import choose_rows
+from simulation.choice import RowView, choose_rows
 from simulation.instruments.base import InstrumentBase
 from simulation.scenario import PROGRAMMES
 
@@ -110,28 +110,3 @@ class TakeUp(InstrumentBase):
                  rows: np.ndarray | None = None) -> np.ndarray:
         hh = self.households(model, rows)
         return annual_gain_per_household / hh.size / np.maximum(hh.annual_income, 500.0)
-
-
-class RowView:
-    """Household columns restricted to some rows, each indexed on first use.
-
-    Properties of the household table (e.g. `elderly`) are evaluated on the view, so a rule
-    written for the whole table gives the same values row by row.
-    """
-
-    def __init__(self, hh, rows: np.ndarray):
-        self._hh = hh
-        self._rows = rows
-
-    @property
-    def n(self) -> int:
-        return len(self._rows)
-
-    def __getattr__(self, name: str):
-        prop = getattr(type(self._hh), name, None)
-        if isinstance(prop, property):
-            value = prop.fget(self)
-        else:
-            value = getattr(self._hh, name)[self._rows]
-        setattr(self, name, value)
-        return value
