@@ -21,6 +21,8 @@ from simulation.scenario import ScenarioError
 from tests.conftest import small
 
 HH, MONTHS = 600, 84  # demo-sized: 2014-01 to 2020-12
+# the tests sharing the module-scoped `two_way` comparison run on one xdist worker
+TWO_WAY_GROUP = pytest.mark.xdist_group("compare_two_way")
 
 
 def microcredit_cm(households: int = HH, months: int = MONTHS):
@@ -80,6 +82,7 @@ def test_common_random_numbers_narrow_the_interval_at_least_3x():
     assert (widths["crn"] > 0).all()
 
 
+@TWO_WAY_GROUP
 def test_tables_follow_from_the_runs(two_way):
     comp = two_way
     base, cm = comp.meta["baseline"], "more_microcredit"
@@ -131,6 +134,7 @@ def test_tables_follow_from_the_runs(two_way):
     assert per["value"].sum() == pytest.approx(whole["value"].iloc[0])
 
 
+@TWO_WAY_GROUP
 def test_distribution_tables_are_consistent(two_way):
     comp = two_way
     dec = comp["deciles"]
@@ -150,6 +154,7 @@ def test_distribution_tables_are_consistent(two_way):
                                                                     "diff"])
 
 
+@TWO_WAY_GROUP
 def test_ranking_states_criterion_and_order(two_way):
     rank = two_way["ranking"]
     assert list(rank["rank"]) == [1, 2]
