@@ -531,7 +531,7 @@ def calibrate(spec: CalibrationSpec, out: str | Path | None = None, restart: boo
     if opt.method == "differential_evolution":
         maxiter = opt.maxiter
         if opt.max_evaluations:
-            per_gen = opt.popsize * len(problem.names)
+            per_gen = max(5, opt.popsize * len(problem.names))  # scipy's minimum is 5
             maxiter = min(maxiter, max(1, opt.max_evaluations // per_gen - 1))
 
         def report(intermediate_result: optimize.OptimizeResult) -> None:

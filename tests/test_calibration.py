@@ -275,6 +275,19 @@ def test_interrupted_fit_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     assert len((tmp_path / "cut" / "checkpoint.jsonl").read_text().splitlines()) == 1
 
 
+def test_local_optimizer_is_bounded_and_checkpointed(tmp_path: Path) -> None:
+    spec = parse_spec(_small_spec(tmp_path, parameters=[
+        {"name": "population.income_median", "low": 3000, "high": 8000, "start": 3500}],
+        optimizer={"method": "nelder-mead", "max_evaluations": 6}))
+    first = calibrate(spec, tmp_path / "nm")
+    assert 2 <= len(first.evaluations) <= 8
+    assert first.evaluations[0].x == [3500.0]
+    assert all(3000 <= e.x[0] <= 8000 for e in first.evaluations)
+    assert first.best.loss <= first.evaluations[0].loss
+    again = calibrate(spec, tmp_path / "nm")
+    assert again.simulated == 0 and again.best.x == first.best.x
+
+
 @pytest.mark.xdist_group("calibration")
 def test_losses_do_not_depend_on_the_executor(tmp_path: Path) -> None:
     points = [np.array([4200.0]), np.array([6100.0])]
