@@ -40,6 +40,7 @@ from scipy import optimize, stats
 import simulation
 from simulation import likelihood
 from simulation.executors import Task, run_tasks
+from simulation.runner import git_commit
 from simulation.scenario import Scenario, ScenarioError, load_scenario, resolve, with_overrides
 from simulation.targets import (
     Target,
@@ -677,7 +678,7 @@ def write_outputs(result: FitResult, out: Path) -> dict[str, Path]:
         "reused_from_checkpoint": result.reused, "runs_this_session": result.runs,
         "seconds": round(result.seconds, 2), "optimizer_message": result.optimizer_message,
         "spec": p.spec.model_dump(mode="json"), "fingerprint": p.fingerprint(),
-        "model_version": simulation.__version__,
+        "model_version": simulation.__version__, "git_commit": git_commit(),
     }
     paths["fit"].write_text(json.dumps(fit, indent=2, default=float), encoding="utf-8")
     return paths
