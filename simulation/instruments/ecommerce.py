@@ -42,5 +42,6 @@ class Ecommerce(TakeUp):
         hh = model.households
         sellers = self.participants(model)
         if sellers.any():
-            gain = self.annual_gain(model)[sellers] / 12.0 / hh.size[sellers]
-            hh.income[sellers, Source.BUSINESS] += gain
+            rows = np.flatnonzero(sellers)  # earnings computed for sellers only
+            gain = self.annual_gain(model, rows) / 12.0 / hh.size[rows]
+            hh.income[rows, Source.BUSINESS] += gain

@@ -69,11 +69,14 @@ class Microcredit(TakeUp):
         if not borrowers.any():
             return
         instalment = c.loan_size / c.term_months
-        short = borrowers & (hh.savings < instalment)
-        stressed = short | ((hh.annual_income < model.line) & ((hh.ill_left > 0) | (
-            model.farm_factor[hh.village] < 1.0)))
+        # Stress and default are judged for borrowers only (rows), the same rule per household.
+        rows = np.flatnonzero(borrowers)
+        short = hh.savings[rows] < instalment
+        stressed = short | ((hh.annual_income[rows] < model.line) & ((hh.ill_left[rows] > 0) | (
+            model.farm_factor[hh.village[rows]] < 1.0)))
         p_default = c.default_rate / 12.0 * np.where(stressed, 4.0, 1.0)
-        default = borrowers & (u < p_default)
+        default = np.zeros(hh.n, dtype=bool)
+        default[rows[u[rows] < p_default]] = True
         if default.any():
             owed = float(hh.loan[default].sum())
             covered = min(owed, self.remaining * (1.0 - c.overhead)) if self.is_open(month) else 0

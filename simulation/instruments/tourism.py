@@ -36,5 +36,6 @@ class Tourism(TakeUp):
         hh = model.households
         hosts = self.participants(model)
         if hosts.any():
-            hh.income[hosts, Source.BUSINESS] += (self.annual_gain(model)[hosts] / 12.0
-                                                  / hh.size[hosts])
+            rows = np.flatnonzero(hosts)  # earnings computed for hosts only
+            hh.income[rows, Source.BUSINESS] += (self.annual_gain(model, rows) / 12.0
+                                                 / hh.size[rows])
