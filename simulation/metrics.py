@@ -167,6 +167,11 @@ class Recorder:
         row["inclusion_error"] = (float((hh.registered & ~poor).sum() / n_reg) if n_reg
                                   else 0.0)
         row["official_exits"] = m.instruments["registration"].official_exits * up
+        row["register_entries"] = m.instruments["registration"].entries * up
+        reg_people = people[hh.registered]
+        row["income_pc_registered"] = (float(np.average(hh.annual_income[hh.registered],
+                                                        weights=reg_people))
+                                       if reg_people.sum() else float("nan"))
         total_spent = 0.0
         for key, inst in m.instruments.items():
             row[f"spending_{key}"] = inst.month_spent * up

@@ -28,6 +28,7 @@ class Registration(InstrumentBase):
         super().__init__(model, cfg)
         self.assessed = np.zeros(model.households.n, dtype=bool)
         self.official_exits = 0.0  # people leaving the register this month
+        self.entries = 0.0  # people joining the register at a review this month
 
     def observed_income(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
         hh, c = model.households, model.config.cadres
@@ -48,6 +49,7 @@ class Registration(InstrumentBase):
 
     def step(self, model: PovertyModel) -> None:
         self.official_exits = 0.0
+        self.entries = 0.0
         month = model.month
         if not self.active(month):
             return
@@ -74,3 +76,4 @@ class Registration(InstrumentBase):
         hh.registered[rows[leave]] = False
         hh.registered[rows[join]] = True
         self.official_exits = float(hh.size[rows[leave]].sum())  # people
+        self.entries = float(hh.size[rows[join]].sum())
