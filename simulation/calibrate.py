@@ -41,7 +41,14 @@ import simulation
 from simulation import likelihood
 from simulation.executors import Task, run_tasks
 from simulation.runner import git_commit
-from simulation.scenario import Scenario, ScenarioError, load_scenario, resolve, with_overrides
+from simulation.scenario import (
+    Scenario,
+    ScenarioError,
+    get_dotted,
+    load_scenario,
+    resolve,
+    with_overrides,
+)
 from simulation.targets import (
     Target,
     TargetFile,
@@ -215,15 +222,6 @@ def parse_param(text: str) -> Parameter:
 
 
 # ---------------------------------------------------------------------- the problem
-def _get(data: dict, dotted: str) -> Any:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(dotted)
-        node = node[part]
-    return node
-
-
 def _expand(data: dict, pattern: str, prefix: str = "") -> list[str]:
     """Dotted paths in `data` matching `pattern` (`*` matches one level)."""
     head, _, rest = pattern.partition(".")
@@ -283,7 +281,7 @@ class Problem:
         for p in spec.parameters:
             if p.path is not None:
                 try:
-                    _get(dump, p.path)
+                    get_dotted(dump, p.path)
                 except KeyError:
                     raise CalibrationError(
                         f"calibration {spec.name!r}: parameter {p.name!r}: scenario has no "
@@ -293,7 +291,7 @@ class Problem:
                 if not paths:
                     raise CalibrationError(f"calibration {spec.name!r}: parameter {p.name!r}: "
                                            f"scale patterns {p.scale} match no numeric field")
-                scale_bases[p.name] = {q: float(_get(dump, q)) for q in paths}
+                scale_bases[p.name] = {q: float(get_dotted(dump, q)) for q in paths}
         problem = cls(spec, base, tf, fitted, held, skipped, scale_bases)
         problem.overrides(np.array([p.low for p in spec.parameters]))  # validates bounds
         return problem

@@ -969,7 +969,8 @@ def _format_errors(source: str, exc: ValidationError) -> str:
 ADJUSTMENTS = ("scale", "per_household")
 
 
-def _dotted_get(data: dict, key: str) -> Any:
+def get_dotted(data: dict, key: str) -> Any:
+    """The value at a dotted path of a nested mapping; KeyError if any part is missing."""
     node: Any = data
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -1007,7 +1008,7 @@ def apply_adjustments(data: dict, source: str = "<scenario>") -> dict:
             if factor < 0:
                 raise ScenarioError(f"{where}: expected a number >= 0, got {factor!r}")
             try:
-                current = _dotted_get(resolved, key)
+                current = get_dotted(resolved, key)
             except KeyError:
                 raise ScenarioError(f"{where}: no such field in the scenario (see "
                                     "docs/parameters.md)") from None
