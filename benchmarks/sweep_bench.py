@@ -35,6 +35,23 @@ from simulation.runner import run
 from simulation.scenario import load_scenario
 
 
+def busy_cores(seconds: float = 1.0) -> float:
+    """Cores kept busy by other processes over a short window (Linux /proc/stat), NaN
+    elsewhere; the load average lags by minutes, so it cannot tell."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    try:
+        t0, i0 = sample()
+        time.sleep(seconds)
+        t1, i1 = sample()
+    except OSError:
+        return float("nan")
+    return (os.cpu_count() or 1) * (1 - (i1 - i0) / max(1, t1 - t0))
+
+
 def timed_run(households: int) -> float:
     s = load_scenario("demo", {"households": households})
     t = time.perf_counter()
@@ -124,9 +141,9 @@ def main() -> int:
     ap.add_argument("--no-dask", action="store_true")
     args = ap.parse_args()
     workers = args.workers or default_workers()
-    print(f"cores usable: {default_workers()}, workers: {workers}, "
-          f"load average at start: {os.getloadavg()[0]:.2f}")
-    start_load = os.getloadavg()[0]
+    start_busy = busy_cores()
+    print(f"cores usable: {default_workers()}, workers: {workers}, cores busy with other "
+          f"work at start: {start_busy:.2f}")
 
     households = size_for(args.target)
     base = load_scenario("demo", {"households": households})
@@ -172,10 +189,11 @@ def main() -> int:
               f"{1000 * (t_dask_tiny - t_pool_tiny) / args.tiny:+.1f} ms per run (wall clock)")
         print(f"  tiny runs, pool: {pool_tiny}")
         print(f"  tiny runs, dask: {dask_tiny}")
-    print(f"load average at end: {os.getloadavg()[0]:.2f} (includes this benchmark)")
-    if start_load > 1.0:
-        print(f"warning: other processes were using the CPUs (load {start_load:.1f} on "
-              f"{default_workers()} cores); the pool cannot show its speed-up on a busy machine")
+    end_busy = busy_cores()
+    print(f"cores busy with other work at end: {end_busy:.2f}")
+    if max(start_busy, end_busy) > 0.3:
+        print(f"warning: other processes were using {max(start_busy, end_busy):.1f} of "
+              f"{os.cpu_count()} cores: figures understate the pool on an idle machine")
     return 0
 
 
