@@ -37,7 +37,12 @@ class SmithIndices:
         flow = 1.0 - np.exp(-per_person / fb.force_reference)
         self.policy = fb.force_memory * self.policy + (1 - fb.force_memory) * flow
         self.agency = float(np.average(model.cadres.effort, weights=model.village_people))
-        readiness = (0.4 * hh.understanding.mean(axis=1) + 0.3 * hh.motivation
+        u = hh.understanding  # column sums: the same bits as mean(axis=1), far faster
+        mean_understanding = u[:, 0].copy()
+        for k in range(1, u.shape[1]):
+            mean_understanding += u[:, k]
+        mean_understanding /= np.float32(u.shape[1])
+        readiness = (0.4 * mean_understanding + 0.3 * hh.motivation
                      + 0.3 * hh.trust)
         self.target = float(np.average(readiness, weights=hh.size))
         self.environment = float(np.average(v.index(), weights=model.village_people))
