@@ -52,9 +52,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulation.plots import main_curves
     from simulation.runner import run
 
-    scenario = load_scenario(args.scenario, args.set, args.households)
     if args.base:
         scenario = _with_base(args)
+    else:
+        scenario = load_scenario(args.scenario, args.set, args.households)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{seed}"
     console.print(f"povsim {__version__}: scenario [bold]{scenario.name}[/], seed {seed}, "
@@ -89,17 +90,27 @@ def profile_table(meta: dict) -> Table:
 
 def _with_base(args: argparse.Namespace):
     """A countermeasure file applied on top of an archetype: `--base ARCHETYPE`."""
-    from simulation.scenario import build, deep_merge, load_raw, parse_override, resolve, set_dotted
+    from simulation.scenario import (
+        apply_adjustments,
+        build,
+        deep_merge,
+        load_raw,
+        parse_override,
+        resolve,
+        set_dotted,
+    )
 
+    source = f"{args.scenario} on base {args.base}"
     base = load_raw(resolve(args.base))
     overlay = load_raw(resolve(args.scenario))
     data = deep_merge(base, overlay)
     data["name"] = f"{overlay.get('name', Path(args.scenario).stem)}@{base.get('name', args.base)}"
+    data = apply_adjustments(data, source)  # scale:/per_household: before overrides
     for key, value in (parse_override(o) for o in (args.set or [])):
         data = set_dotted(data, key, value)
     if args.households:
         data["households"] = args.households
-    return build(data, f"{args.scenario} on base {args.base}")
+    return build(data, source)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
