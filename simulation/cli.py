@@ -15,7 +15,7 @@ from rich.table import Table
 from simulation import __version__
 from simulation.scenario import ScenarioError, list_bundled, load_scenario, scenarios_dir
 
-console = Console()
+console = Console(soft_wrap=True)  # messages name paths: do not break them
 
 #: Modules that add subcommands: each defines `register(subparsers)`.
 EXTENSIONS = ("simulation.sweep_cli", "simulation.compare_cli", "simulation.calibrate_cli",

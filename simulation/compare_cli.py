@@ -19,7 +19,7 @@ from rich.table import Table
 
 from simulation import __version__
 
-console = Console()
+console = Console(soft_wrap=True)  # messages name paths: do not break them
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

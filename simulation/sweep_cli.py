@@ -23,7 +23,7 @@ from rich.table import Table
 
 from simulation import store as store_mod
 
-console = Console()
+console = Console(soft_wrap=True)  # messages name paths: do not break them
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
