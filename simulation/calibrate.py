@@ -59,6 +59,7 @@ from simulation.targets import (
     split_usable,
 )
 from simulation.timeline import month_index, parse_month
+from simulation.validation import describe_errors, read_yaml
 
 
 class CalibrationError(ValueError):
@@ -158,16 +159,7 @@ class CalibrationSpec(_Strict):
 
 
 def _format(source: str, exc: ValidationError, what: str) -> str:
-    lines = [f"{source}: invalid {what} ({exc.error_count()} problem(s))"]
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (see docs/calibration.md)"
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict | list) else f" (got {got!r})"
-        lines.append(f"  field '{loc or '(top level)'}': {msg}{got_text}")
-    return "\n".join(lines)
+    return describe_errors(source, exc, what, "unknown field (see docs/calibration.md)")
 
 
 def parse_spec(data: Any, source: str = "<calibration>", base_dir: Path | None = None
@@ -192,12 +184,7 @@ def parse_spec(data: Any, source: str = "<calibration>", base_dir: Path | None =
 
 def load_spec(path: str | Path) -> CalibrationSpec:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalibrationError(f"{path}: cannot read calibration spec: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CalibrationError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, CalibrationError, "calibration spec")
     return parse_spec(data, str(path), path.parent)
 
 

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.timeline import month_index, parse_month
+from simulation.validation import describe_errors, read_yaml
 
 ASSUMPTION = "Source: assumption"
 
@@ -889,12 +890,7 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+    data = read_yaml(path, ScenarioError, "scenario file")
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -953,16 +949,8 @@ def set_dotted(data: dict, key: str, value: Any) -> dict:
 
 
 def _format_errors(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid scenario ({exc.error_count()} problem(s))"]
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (check spelling; see docs/parameters.md)"
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"  field '{field}': {msg}{got_text}")
-    return "\n".join(lines)
+    return describe_errors(source, exc, "scenario",
+                           "unknown field (check spelling; see docs/parameters.md)")
 
 
 #: Top-level blocks of an overlay that adjust values instead of setting them.

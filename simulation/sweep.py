@@ -59,6 +59,7 @@ from simulation.scenario import (
     parse_override,
     with_overrides,
 )
+from simulation.validation import read_yaml
 
 Design = Literal["grid", "lhs", "qmc", "sobol", "morris", "replicates"]
 #: Designs that sample continuous ranges (every varied parameter must be a range).
@@ -228,12 +229,7 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Swee
     overrides: top-level spec fields to replace (the command line wins over the file).
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SweepError(f"{path}: cannot read sweep file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, SweepError, "sweep file") or {}
     if isinstance(data, dict):
         scen = data.get("scenario")
         names = [scen] if isinstance(scen, str) else scen if isinstance(scen, list) else []

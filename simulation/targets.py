@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.timeline import month_index, month_label, parse_month
+from simulation.validation import describe_errors, read_yaml
 
 
 class TargetError(ValueError):
@@ -261,28 +261,17 @@ def parse_targets(data: Any, source: str = "<targets>") -> TargetFile:
     try:
         return TargetFile.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{source}: invalid target file ({exc.error_count()} problem(s); format: "
-                 "calibration/targets/README.md)"]
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check spelling against calibration/targets/README.md)"
-            got = err.get("input")
-            got_text = ("" if isinstance(got, dict | list) or repr(got) in msg
-                        else f" (got {got!r})")
-            lines.append(f"  field '{_where(data, tuple(err['loc']))}': {msg}{got_text}")
-        raise TargetError("\n".join(lines)) from None
+        raise TargetError(describe_errors(
+            source, exc, "target file",
+            "unknown field (check spelling against calibration/targets/README.md)",
+            location=lambda err: _where(data, tuple(err["loc"])),
+            hint="; format: calibration/targets/README.md")) from None
 
 
 def load_targets(path: str | Path) -> TargetFile:
     """Read and validate a target YAML file."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TargetError(f"{path}: cannot read target file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise TargetError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, TargetError, "target file")
     return parse_targets(data, str(path))
 
 

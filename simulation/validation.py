@@ -1,0 +1,48 @@
+"""Reading YAML input files and reporting pydantic validation errors, the same way for
+scenarios, sweep specs, calibration specs and target files: every message names the file,
+the field and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+
+def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:
+    """Parse a YAML file, raising `error` that names the file if it can't be read or parsed."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _default_location(err: dict) -> str:
+    return ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+
+
+def describe_errors(source: str, exc: ValidationError, what: str, unknown: str,
+                    location: Callable[[dict], str] = _default_location,
+                    hint: str = "") -> str:
+    """One line per problem: `field 'a.b': message (got value)`.
+
+    `unknown` replaces pydantic's text for a misspelt field; `location` turns an error into
+    the field path users see; `hint` is added to the heading (e.g. where the format lives).
+    """
+    heading = f"{source}: invalid {what} ({exc.error_count()} problem(s){hint})"
+    lines = [heading]
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = unknown
+        got = err.get("input")
+        shown = isinstance(got, dict | list) or repr(got) in msg
+        got_text = "" if shown else f" (got {got!r})"
+        lines.append(f"  field '{location(err) or '(top level)'}': {msg}{got_text}")
+    return "\n".join(lines)
