@@ -16,11 +16,8 @@ report with CSV and Parquet tables; `povsim compare` (simulation/compare_cli.py)
 
 from __future__ import annotations
 
-import itertools
-import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 import simulation
-from simulation.executors import Task, default_workers, is_dask_address
+from simulation.executors import Task, default_workers, run_tasks
 from simulation.runner import git_commit, run
 from simulation.scenario import (
     Scenario,
@@ -195,45 +192,9 @@ def run_arm(task: Task) -> tuple[Task, ArmRun]:
 def map_runs(tasks: Iterable[Task], executor: str = "process", workers: int | None = None,
              fn: Callable[[Task], tuple[Task, ArmRun]] = run_arm
              ) -> Iterator[tuple[Task, ArmRun]]:
-    """Yield fn(task) as runs finish: serially, in a local process pool or on Dask.
-
-    Mirrors `simulation.executors.run_tasks` (same executor names, forkserver pool, at most
-    two runs in flight per worker, queued runs cancelled if the consumer stops) but submits
-    `fn`, so per-household arrays come back from every executor alike.
-    """
-    tasks = list(tasks)
-    if executor == "serial" or (executor == "process" and (workers == 1 or len(tasks) <= 1)):
-        for task in tasks:
-            yield fn(task)
-        return
-    if executor == "process":
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulation.runner", "simulation.compare"])
-        n = workers or default_workers()
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
-        todo = iter(tasks)
-        pending: set[Future] = {pool.submit(fn, t) for t in itertools.islice(todo, 2 * n)}
-        clean = False
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    out = fut.result()
-                    pending |= {pool.submit(fn, t) for t in itertools.islice(todo, 1)}
-                    yield out
-            clean = True
-        finally:
-            pool.shutdown(wait=clean, cancel_futures=not clean)
-        return
-    if is_dask_address(executor):
-        from distributed import Client, as_completed
-
-        with Client(executor, set_as_default=False) as client:
-            for fut in as_completed(client.map(fn, tasks, pure=False, retries=2)):
-                yield fut.result()
-        return
-    raise ValueError(f"unknown executor {executor!r}: expected 'serial', 'process' or a Dask "
-                     "scheduler address like tcp://127.0.0.1:8786")
+    """Yield fn(task) as runs finish, on any executor (see `executors.run_tasks`), so
+    per-household arrays come back from every executor alike."""
+    yield from run_tasks(tasks, executor, workers, fn=fn)
 
 
 # ------------------------------------------------------------------------- statistics

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any
 
 from simulation.runner import RunResult, run
 from simulation.scenario import Scenario, build
@@ -101,7 +102,8 @@ def describe(executor: str, workers: int | None = None) -> str:
 
 def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | None = None,
               on_result: Callable[[Task, RunResult], None] | None = None, *,
-              max_in_flight: int | None = None, retries: int = 0
+              max_in_flight: int | None = None, retries: int = 0,
+              fn: Callable[[Task], tuple[Task, Any]] | None = None
               ) -> Iterator[tuple[Task, RunResult]]:
     """Yield (task, result) as runs finish (in completion order, not submission order).
 
@@ -115,20 +117,23 @@ def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | N
     retries: Dask only; how often a run that raised is retried (a run is deterministic, so
     only for transient errors). Runs on a worker that dies are rescheduled by Dask itself
     (up to its `distributed.scheduler.allowed-failures`), with no retry needed.
+    fn: what to run for each task instead of `execute` (a picklable top-level function
+    returning (task, anything)), e.g. to bring back per-household arrays.
     """
     tasks = list(tasks)
+    fn = fn or execute
     if executor == "serial" or (executor == "process" and (workers == 1 or len(tasks) <= 1)):
         for task in tasks:
-            out = execute(task)
+            out = fn(task)
             if on_result:
                 on_result(*out)
             yield out
         return
     if executor == "process":
-        yield from _run_pool(tasks, workers or default_workers(), on_result, max_in_flight)
+        yield from _run_pool(tasks, workers or default_workers(), on_result, max_in_flight, fn)
         return
     if is_dask_address(executor):
-        yield from _run_dask(tasks, executor, on_result, max_in_flight, retries)
+        yield from _run_dask(tasks, executor, on_result, max_in_flight, retries, fn)
         return
     raise ValueError(f"unknown executor {executor!r}: expected 'serial', 'process' or a Dask "
                      "scheduler address like tcp://127.0.0.1:8786")
@@ -136,7 +141,8 @@ def run_tasks(tasks: Iterable[Task], executor: str = "process", workers: int | N
 
 def _run_pool(tasks: list[Task], workers: int,
               on_result: Callable[[Task, RunResult], None] | None,
-              max_in_flight: int | None) -> Iterator[tuple[Task, RunResult]]:
+              max_in_flight: int | None, fn: Callable = execute
+              ) -> Iterator[tuple[Task, RunResult]]:
     ctx = mp.get_context("forkserver")
     # Workers import the model once in the fork server rather than once per process.
     ctx.set_forkserver_preload(["simulation.runner", "simulation.executors"])
@@ -147,7 +153,7 @@ def _run_pool(tasks: list[Task], workers: int,
     clean = False
     try:
         for task in todo:
-            pending.add(pool.submit(execute, task))
+            pending.add(pool.submit(fn, task))
             if len(pending) >= limit:
                 break
         while pending:
@@ -155,7 +161,7 @@ def _run_pool(tasks: list[Task], workers: int,
             for fut in done:
                 out = fut.result()
                 for task in todo:  # refill one slot per finished run
-                    pending.add(pool.submit(execute, task))
+                    pending.add(pool.submit(fn, task))
                     break
                 if on_result:
                     on_result(*out)
@@ -168,7 +174,8 @@ def _run_pool(tasks: list[Task], workers: int,
 
 def _run_dask(tasks: list[Task], address: str,
               on_result: Callable[[Task, RunResult], None] | None,
-              max_in_flight: int | None, retries: int) -> Iterator[tuple[Task, RunResult]]:
+              max_in_flight: int | None, retries: int, fn: Callable = execute
+              ) -> Iterator[tuple[Task, RunResult]]:
     import uuid
 
     from distributed import Client, as_completed
@@ -181,7 +188,7 @@ def _run_dask(tasks: list[Task], address: str,
 
         def submit(i: int, task: Task):
             # Unique key per submission: identical tasks are still each returned once.
-            return client.submit(execute, task, key=f"povsim-{batch}-{i}", pure=False,
+            return client.submit(fn, task, key=f"povsim-{batch}-{i}", pure=False,
                                  retries=retries)
 
         first = [submit(i, t) for i, t in _take(todo, limit)]

@@ -141,3 +141,18 @@ def test_losing_a_worker_mid_sweep_loses_and_repeats_nothing(cluster, tmp_path):
             n, d = con.execute("SELECT count(*), count(DISTINCT run_key) FROM runs").fetchone()
             assert n == d == 24
             assert con.execute("SELECT count(*) FROM monthly").fetchone()[0] == 24 * 36
+
+
+def test_compare_on_dask_equals_serial(cluster):
+    """The comparison's per-household runs go through the same executors."""
+    from simulation.compare import compare
+    from simulation.scenario import load_scenario
+
+    base = load_scenario("demo", {"months": 24, "households": 300})
+    more = load_scenario("demo", {"months": 24, "households": 300,
+                                  "instruments.microcredit.budget": 3e8})
+    serial = compare(base, [more], replicates=2, executor="serial")
+    dask = compare(base, [more], replicates=2, executor=cluster.address)
+    for name in ("headline", "deciles"):
+        pd.testing.assert_frame_equal(serial[name], dask[name],
+                                      check_exact=True)
