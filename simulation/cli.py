@@ -90,27 +90,13 @@ def profile_table(meta: dict) -> Table:
 
 def _with_base(args: argparse.Namespace):
     """A countermeasure file applied on top of an archetype: `--base ARCHETYPE`."""
-    from simulation.scenario import (
-        apply_adjustments,
-        build,
-        deep_merge,
-        load_raw,
-        parse_override,
-        resolve,
-        set_dotted,
-    )
+    from simulation.scenario import deep_merge, finish, load_raw, resolve
 
-    source = f"{args.scenario} on base {args.base}"
     base = load_raw(resolve(args.base))
     overlay = load_raw(resolve(args.scenario))
     data = deep_merge(base, overlay)
     data["name"] = f"{overlay.get('name', Path(args.scenario).stem)}@{base.get('name', args.base)}"
-    data = apply_adjustments(data, source)  # scale:/per_household: before overrides
-    for key, value in (parse_override(o) for o in (args.set or [])):
-        data = set_dotted(data, key, value)
-    if args.households:
-        data["households"] = args.households
-    return build(data, source)
+    return finish(data, f"{args.scenario} on base {args.base}", args.set, args.households)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

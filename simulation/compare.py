@@ -31,13 +31,12 @@ from simulation.runner import git_commit, run
 from simulation.scenario import (
     Scenario,
     ScenarioError,
-    apply_adjustments,
     build,
     deep_merge,
+    finish,
     load_raw,
-    parse_override,
+    override_items,
     resolve,
-    set_dotted,
 )
 from simulation.timeline import month_index, month_label
 
@@ -356,20 +355,14 @@ def load_arms(countermeasures: Sequence[str | Path], baseline: str | Path | None
     assert root is not None
     root_path = resolve(root)
     base_raw = load_raw(root_path)
-    items = (list(overrides.items()) if isinstance(overrides, Mapping)
-             else [parse_override(o) for o in (overrides or [])])
+    items = override_items(overrides)
 
-    def finish(data: dict, source: str) -> Scenario:
-        data = apply_adjustments(data, source)  # scale:/per_household: before overrides
-        for key, value in items:
-            data = set_dotted(data, key, value)
-        if households is not None:
-            data = set_dotted(data, "households", households)
-        return build(data, source)
+    def finish_arm(data: dict, source: str) -> Scenario:
+        return finish(data, source, dict(items), households)
 
     taken: set[str] = set()
     base_name = str(base_raw.get("name", root_path.stem))
-    baseline_arm = Arm(_unique(base_name, taken), finish(dict(base_raw), str(root_path)),
+    baseline_arm = Arm(_unique(base_name, taken), finish_arm(dict(base_raw), str(root_path)),
                        str(root_path))
     arms = []
     for cm in countermeasures:
@@ -378,7 +371,7 @@ def load_arms(countermeasures: Sequence[str | Path], baseline: str | Path | None
         data = deep_merge(base_raw, overlay)
         name = _unique(str(overlay.get("name", path.stem)), taken)
         data["name"] = f"{name}@{base_name}" if "name" in overlay else name
-        arm = Arm(name, finish(data, f"{path} on {root_path}"), str(path))
+        arm = Arm(name, finish_arm(data, f"{path} on {root_path}"), str(path))
         _structure_check(baseline_arm, arm)
         arms.append(arm)
     if not arms:

@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -1035,14 +1036,24 @@ def load_scenario(name_or_path: str | Path = "default", overrides: Overrides = N
     else:
         path = resolve(name_or_path)
         data, source = load_raw(path), str(path)
-        data = apply_adjustments(data, source)  # before overrides: those come last
-    items: list[tuple[str, Any]]
+    return finish(data, source, overrides, households)
+
+
+def override_items(overrides: Overrides) -> list[tuple[str, Any]]:
+    """Dotted overrides as (path, value) pairs, from a mapping or 'a.b=value' strings."""
     if overrides is None:
-        items = []
-    elif isinstance(overrides, dict):
-        items = list(overrides.items())
-    else:
-        items = [parse_override(o) for o in overrides]
+        return []
+    if isinstance(overrides, Mapping):
+        return list(overrides.items())
+    return [parse_override(o) for o in overrides]
+
+
+def finish(data: dict, source: str, overrides: Overrides = None,
+           households: int | None = None) -> Scenario:
+    """The one order every entry point uses: resolve `scale:`/`per_household:` blocks, then
+    apply dotted overrides and the household count (last), then validate."""
+    data = apply_adjustments(data, source)
+    items = override_items(overrides)
     for key, value in items:
         data = set_dotted(data, key, value)
     if households is not None:
@@ -1056,9 +1067,4 @@ def load_scenario(name_or_path: str | Path = "default", overrides: Overrides = N
 
 def with_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     """A copy of `scenario` with dotted overrides applied and re-validated."""
-    data = scenario.model_dump(mode="json")
-    items = (overrides.items() if isinstance(overrides, dict)
-             else [parse_override(o) for o in (overrides or [])])
-    for key, value in items:
-        data = set_dotted(data, key, value)
-    return build(data, f"scenario '{scenario.name}' with overrides")
+    return finish(scenario.model_dump(mode="json"), f"scenario '{scenario.name}'", overrides)
