@@ -15,6 +15,7 @@ from scipy import sparse
 
 from simulation.choice import RowView
 from simulation.households import HouseholdTable
+from simulation.network import product_rows
 from simulation.scenario import CHANNELS, Channel
 from simulation.streams import Streams
 
@@ -114,7 +115,7 @@ def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.n
     maybe = np.flatnonzero(u < bound)
     if len(maybe) == 0:
         return 0
-    share = network[maybe] @ aware.astype(np.float32)
+    share = product_rows(network, maybe, aware)
     reached = u[maybe][:, None] < scale * share
     heard = reached.any(axis=1)
     target = ch.fidelity * _comprehension(hh, maybe)

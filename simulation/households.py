@@ -68,9 +68,12 @@ class HouseholdTable:
     capital: np.ndarray = field(init=False)  # productive assets built with loans
     savings: np.ndarray = field(init=False)  # household savings (yuan), a buffer for shocks
     cooperative: np.ndarray = field(init=False)  # index of co-op joined, -1 none
+    people_exact: bool = field(init=False)  # see people_in()
 
     def __post_init__(self) -> None:
         n, p = len(self.village), len(PROGRAMMES)
+        self.people_exact = (float(self.size.sum(dtype=np.float64)) < 2 ** 24
+                             and bool(np.all(self.size == np.floor(self.size))))
         self.productivity = np.ones(n, dtype=np.float32)
         self.wage_multiplier = np.ones(n, dtype=np.float32)
         self.ill_left = np.zeros(n, dtype=np.int16)
@@ -78,9 +81,10 @@ class HouseholdTable:
         self.annual_income = np.zeros(n, dtype=np.float64)
         self.state = np.zeros(n, dtype=np.int8)
         self.registered = np.zeros(n, dtype=bool)
-        self.understanding = np.zeros((n, p), dtype=np.float32)
-        self.participating = np.zeros((n, p), dtype=bool)
-        self.joined = np.full((n, p), -1, dtype=np.int16)
+        # Column-major: rules read and write one programme (column) at a time.
+        self.understanding = np.zeros((n, p), dtype=np.float32, order="F")
+        self.participating = np.zeros((n, p), dtype=bool, order="F")
+        self.joined = np.full((n, p), -1, dtype=np.int16, order="F")
         self.loan = np.zeros(n, dtype=np.float64)
         self.loan_left = np.zeros(n, dtype=np.int16)
         self.capital = np.zeros(n, dtype=np.float64)
@@ -104,6 +108,17 @@ class HouseholdTable:
         """How well a household can understand written or broadcast policy (0.3..1)."""
         edu = np.clip(self.education / 12.0, 0, 1)
         return (0.3 + 0.5 * edu + 0.2 * (self.head_age < 60)).astype(np.float32)
+
+    def people_in(self, mask: np.ndarray) -> np.float32:
+        """People in the households where `mask` holds: `size[mask].sum()`, the same value.
+
+        Sizes are whole numbers; while their total stays below 2**24 every float32 partial
+        sum is exact, so any order of summation gives that value and one dot product
+        (no gathered copy) is enough.
+        """
+        if self.people_exact:
+            return np.float32(np.dot(self.size, mask))
+        return self.size[mask].sum()
 
     def poor(self, line: float) -> np.ndarray:
         return self.annual_income < line

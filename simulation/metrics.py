@@ -127,11 +127,11 @@ class Recorder:
             "income_pc_median": median(hh.annual_income, self.gini_rows),
             "gini": gini(hh.annual_income[self.gini_rows], people[self.gini_rows]),
         }
-        # np.average(hh.income, axis=0, weights=people) as numpy sums a row-major table
-        # (row after row, i.e. a running sum per source), whatever the layout of hh.income.
+        # People-weighted mean income by source, one source (column) at a time; numpy sums
+        # each column pairwise, as it sums income_pc.
         people64 = people.astype(np.float64)
-        scl = people[:, None].sum(axis=0, dtype=np.float64)
-        monthly_pc = np.array([np.cumsum(hh.income[:, s] * people64)[-1] for s in Source]
+        scl = people.sum(dtype=np.float64)
+        monthly_pc = np.array([np.sum(hh.income[:, s] * people64) for s in Source]
                               ) / scl * 12.0
         for s in Source:
             row[f"income_{s.name.lower()}"] = float(monthly_pc[s])

@@ -22,7 +22,7 @@ from simulation.environment import Shocks, build_villages
 from simulation.households import Household, build_households
 from simulation.instruments import BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
-from simulation.network import build_network
+from simulation.network import build_network, product_rows
 from simulation.scenario import CHANNELS, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
@@ -173,7 +173,8 @@ class PovertyModel(mesa.Model):
         with timed("channels"):
             self._spread_information()
         with timed("network.peers"):
-            self.peers = self.network @ hh.participating.astype(np.float32)
+            # Peers are judged on who took part at the start of the month's programmes.
+            self.participation_before = hh.participating.copy(order="F")
         for cls in HOUSEHOLD_PROGRAMMES:
             with timed(f"instrument.{cls.key}"):
                 self.instruments[cls.key].step(self)
@@ -202,6 +203,11 @@ class PovertyModel(mesa.Model):
         start = time.perf_counter()
         yield
         self.timings[name] += time.perf_counter() - start
+
+    def peer_share(self, rows: np.ndarray, k: int) -> np.ndarray:
+        """Share of each row's neighbours taking part in programme k (before this month's
+        programmes acted); computed for the rows that weigh the programme only."""
+        return product_rows(self.network, rows, self.participation_before[:, k])
 
     def _update_cadres(self) -> None:
         """Pressure rises while registered poverty remains before the 2020 deadline."""
@@ -259,8 +265,10 @@ class PovertyModel(mesa.Model):
         for k in PRODUCTIVE[1:]:
             productive |= hh.participating[:, k]
         on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
-        hh.motivation[productive] += b.participation_drift * (1 - hh.motivation[productive])
-        hh.motivation[on_transfers] -= b.dependency_drift * hh.motivation[on_transfers]
+        # Whole-column arithmetic written only where the mask holds (no gather/scatter).
+        m = hh.motivation
+        np.add(m, b.participation_drift * (1 - m), out=m, where=productive)
+        np.subtract(m, b.dependency_drift * m, out=m, where=on_transfers)
         # Smartphones spread each January (population.phone_growth share points a year).
         if self.month > 0 and self.label.endswith("-01"):
             u = self.streams.uniform("phones.adoption", self.month, hh.n)

@@ -1,9 +1,10 @@
 """The household social network: who hears from and imitates whom.
 
 Each household listens to a fixed number of others, almost all in its own village and a few
-elsewhere. Word of mouth and peer uptake are one sparse matrix product per month over this
-row-normalised matrix. No seed describes peer-to-peer spread directly; it is a modelling
-assumption standing for demonstration households and neighbours' example (001, 002 §4.3).
+elsewhere. Word of mouth and peer uptake are sparse matrix products over this row-normalised
+matrix, computed only for the households that need them. No seed describes peer-to-peer
+spread directly; it is a modelling assumption standing for demonstration households and
+neighbours' example (001, 002 §4.3).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from simulation.streams import Streams
 
 #: Rows above which a product with the network is split over threads (POVSIM_THREADS=1: off).
 PARALLEL_ROWS = 200_000
+#: Below this share of households, a product for some rows slices those rows out first.
+SUBSET_SHARE = 0.05
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -78,6 +81,18 @@ class HouseholdNetwork(sparse.csr_matrix):
         _map(lambda lo, hi: _sparsetools.csr_matvecs(hi - lo, n, n_vecs, ip[lo:hi + 1], ind,
                                                       data, x, result[lo:hi].ravel()), chunks)
         return result
+
+
+def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """`(network @ x)[rows]` for bool or float32 `x` of shape (n,) or (n, c), the same values.
+
+    Every row is summed by scipy's kernel in the same order either way; for a few rows the
+    rows are sliced out first, otherwise the whole product (over threads) is cheaper.
+    """
+    x = np.asarray(x, dtype=np.float32, order="C")
+    if len(rows) < SUBSET_SHARE * network.shape[0]:
+        return network[rows] @ x
+    return (network @ x)[rows]
 
 
 def build_network(village: np.ndarray, n_villages: int, neighbours: int,

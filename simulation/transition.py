@@ -128,10 +128,10 @@ class TransitionPolicy:
         people = hh.size
         total = float(people.sum())
         poor = hh.annual_income < model.line
-        composite = float(people[hh.registered].sum() / total)
-        missed = float(people[poor & ~hh.registered].sum() / total)
-        wrongful = float(people[poor & ~hh.registered & self.ever_registered].sum() / total)
-        satisfaction = float(people[hh.trust >= cfg.satisfied_trust].sum() / total)
+        composite = float(hh.people_in(hh.registered) / total)
+        missed = float(hh.people_in(poor & ~hh.registered) / total)
+        wrongful = float(hh.people_in(poor & ~hh.registered & self.ever_registered) / total)
+        satisfaction = float(hh.people_in(hh.trust >= cfg.satisfied_trust) / total)
         self.criteria = {"exit_composite_incidence": composite,
                          "exit_missed_rate": missed, "exit_wrongful_rate": wrongful,
                          "exit_satisfaction": satisfaction}
@@ -160,9 +160,9 @@ class TransitionPolicy:
             "county_exited": float(self.county_exit_month is not None
                                    and month >= self.county_exit_month),
             "villages_exited": float(self.village_exited.mean()),
-            "returns_dividend_only": float(hh.size[returns & dividends & ~productive].sum())
+            "returns_dividend_only": float(hh.people_in(returns & dividends & ~productive))
             * up,
-            "returns_participating": float(hh.size[returns & productive].sum()) * up,
+            "returns_participating": float(hh.people_in(returns & productive)) * up,
         }
         return out
 

@@ -70,7 +70,7 @@ class TakeUp(InstrumentBase):
             rows = choose_rows(model.config.behaviour, hh, self.k, self.key, rows,
                                self._on_rows(self.expected_gain, model, rows),
                                self._on_rows(self.ability, model, rows), self.cfg.risk,
-                               model.peers[rows, self.k], slots, month, model.streams)
+                               model.peer_share(rows, self.k), slots, month, model.streams)
         if len(rows):
             hh.participating[rows, self.k] = True
             hh.joined[rows, self.k] = month
