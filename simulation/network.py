@@ -83,14 +83,82 @@ class HouseholdNetwork(sparse.csr_matrix):
         return result
 
 
+class NeighbourCounts:
+    """Shares of neighbours for yes/no traits (aware, taking part), by counting.
+
+    scipy sums a row as 0 + w*x_1 + w*x_2 + ... in float32, in the row's order. When x is 0
+    or 1 and every weight of the row is the same w (a household whose ties were all
+    distinct), that sum depends only on how many x are 1: the share is a lookup of the
+    float32 running sum of w by the count. Rows with merged (repeated) ties are summed by
+    scipy itself. Either way the values are those of `network @ x`, bit for bit.
+    """
+
+    def __init__(self, network: sparse.csr_matrix):
+        n = network.shape[0]
+        lengths = np.diff(network.indptr)
+        self.width = int(lengths.max()) if network.nnz else 0
+        w = network.data[0] if network.nnz else np.float32(0)
+        plain = lengths == self.width  # (a width above 255 would overflow the counters)
+        if network.nnz:
+            row_of = np.repeat(np.arange(n), lengths)
+            plain &= np.bincount(row_of, weights=network.data != w, minlength=n) == 0
+        self.plain = plain
+        # index[j, i]: household i's j-th tie (rows with merged ties: unused, 0).
+        first = np.where(plain, network.indptr[:-1], 0)
+        self.index = np.stack([np.where(plain, network.indices[np.minimum(first + j,
+                                                                          network.nnz - 1)], 0)
+                               for j in range(self.width)]).astype(np.int32)
+        sums = np.zeros(self.width + 1, dtype=np.float32)
+        for m in range(1, self.width + 1):
+            sums[m] = sums[m - 1] + w
+        self.sum_of = sums
+
+    def share(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """`(network @ x)[rows]` for bool `x` of shape (n, c), c <= 8."""
+        c = x.shape[1]
+        code = np.zeros(len(x), dtype=np.uint8)  # one bit per column
+        for k in range(c):
+            code |= x[:, k].view(np.uint8) << np.uint8(k)
+        # Each neighbour adds its bits into eight one-byte counters held in one integer.
+        counts = np.zeros(len(rows), dtype="<u8")
+        for j in range(self.width):
+            counts += _BYTE_LANES[code[self.index[j, rows]]]
+        out = self.sum_of[counts.view(np.uint8).reshape(len(rows), 8)[:, :c]]
+        other = ~self.plain[rows]
+        if other.any():  # scipy's kernel on these rows, with only their neighbours' values
+            sub = network[rows[other]]
+            ties = sparse.csr_matrix((sub.data, np.arange(sub.nnz), sub.indptr),
+                                     shape=(sub.shape[0], sub.nnz))
+            out[other] = ties @ x[sub.indices].astype(np.float32)
+        return out
+
+
+#: Byte b spread to one bit per byte of a little-endian 64-bit integer (bit k -> byte k).
+_BYTE_LANES = np.array([sum(((b >> k) & 1) << (8 * k) for k in range(8)) for b in range(256)],
+                       dtype="<u8")
+
+
+def neighbour_counts(network: sparse.csr_matrix) -> NeighbourCounts:
+    """The network's NeighbourCounts, built once and kept on the matrix."""
+    counts = getattr(network, "_povsim_counts", None)
+    if counts is None:
+        counts = NeighbourCounts(network)
+        network._povsim_counts = counts
+    return counts
+
+
 def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
     """`(network @ x)[rows]` for bool or float32 `x` of shape (n,) or (n, c), the same values.
 
-    Every row is summed by scipy's kernel in the same order either way; for a few rows the
-    rows are sliced out first, otherwise the whole product (over threads) is cheaper.
+    Several yes/no traits at once are counted (NeighbourCounts); otherwise scipy's kernel
+    sums every row in the same order, on the rows sliced out when they are few, or as the
+    whole product (over threads).
     """
+    n = network.shape[0]
+    if x.dtype == bool and x.ndim == 2 and x.shape[1] <= 8 and network.nnz:
+        return neighbour_counts(network).share(network, rows, x)
     x = np.asarray(x, dtype=np.float32, order="C")
-    if len(rows) < SUBSET_SHARE * network.shape[0]:
+    if len(rows) < SUBSET_SHARE * n:
         return network[rows] @ x
     return (network @ x)[rows]
 

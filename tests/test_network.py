@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulation.network import build_network, product_rows
+from simulation.network import build_network, neighbour_counts, product_rows
 from simulation.streams import Streams
 
 
@@ -13,6 +13,8 @@ def test_product_rows_equals_whole_product(share):
     n = 20_000
     village = np.sort(rng.integers(0, 200, n)).astype(np.int32)
     network = build_network(village, 200, 6, 0.1, Streams(3))
+    plain = neighbour_counts(network).plain
+    assert 0.5 < plain.mean() < 1.0  # both paths: rows counted, rows with merged ties summed
     rows = np.flatnonzero(rng.random(n) < share)
     x = rng.random((n, 3)) < 0.4
     whole = network @ x.astype(np.float32)
