@@ -10,6 +10,9 @@ word of mouth by the share of aware neighbours.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
@@ -30,19 +33,36 @@ def receivable(ch: Channel, hh: HouseholdTable, internet_village: np.ndarray) ->
     return ok
 
 
+@dataclass
+class CadreVisits:
+    """How likely cadres are to visit each household this month: `probability(rows)` for
+    some rows, and an upper `bound` on it over all households."""
+
+    probability: Callable[[np.ndarray], np.ndarray]
+    bound: float
+
+    def draw(self, streams: Streams, month: int, n: int, intensity: float) -> np.ndarray:
+        """Rows of the households visited this month (the cadre-visit channel's draws)."""
+        u = streams.uniform("channel.cadre_visit", month, n)
+        maybe = np.flatnonzero(u < self.bound * intensity * (1 + 1e-6) + 1e-12)
+        return maybe[u[maybe] < self.probability(maybe) * intensity]
+
+
 def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str, float],
-           carried: np.ndarray, internet_village: np.ndarray, visit_prob: np.ndarray,
+           carried: np.ndarray, internet_village: np.ndarray, visits: CadreVisits,
            remoteness_village: np.ndarray, network: sparse.csr_matrix, month: int,
-           streams: Streams) -> dict[str, int]:
+           streams: Streams) -> tuple[dict[str, int], np.ndarray | None]:
     """One month of information spread; updates `hh.understanding` in place.
 
     `carried[c, p]` says whether channel c carries programme p this month (the programme is
-    active and the channel's delay has passed). Returns contacts made per channel (for cost).
+    active and the channel's delay has passed). Returns contacts made per channel (for cost)
+    and the rows cadres visited (None when the cadre-visit channel carried nothing).
     """
     n = hh.n
     contacts: dict[str, int] = {name: 0 for name in CHANNELS}
+    visited = None
     if not carried.any():
-        return contacts
+        return contacts, visited
     literacy_max = None
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
@@ -52,17 +72,18 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
         ch = channels[name]
         if not carried[c].any() or intensity[name] <= 0:
             continue  # streams are keyed by channel and month: skipping a draw shifts none
-        u = streams.uniform(f"channel.{name}", month, n)
         cols = np.flatnonzero(carried[c])
+        if name == "cadre_visit":
+            rows = visited = visits.draw(streams, month, n, intensity[name])
+        else:
+            u = streams.uniform(f"channel.{name}", month, n)
         if name == "word_of_mouth":
             contacts[name] = _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u,
                                             network)
             continue
-        # Only households whose draw is below the channel's highest probability can be
-        # reached: the probability is computed for those rows alone (the same values).
-        if name == "cadre_visit":
-            bound = float(np.max(visit_prob)) * intensity[name]
-        else:
+        if name != "cadre_visit":
+            # Only households whose draw is below the channel's highest probability can be
+            # reached: the probability is computed for those rows alone (the same values).
             bound = ch.reach * intensity[name]
             if ch.requires_phone:
                 if literacy_max is None:
@@ -72,11 +93,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
                 bound *= float(np.max(internet_village)) if len(internet_village) else 0.0
             if name == "villagers_meeting":
                 bound *= 1.0 - 0.5 * float(np.min(remoteness_village))
-        maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
-        if name == "cadre_visit":
-            # Face to face: cadres explain, so understanding depends little on schooling.
-            rows = maybe[u[maybe] < visit_prob[maybe] * intensity[name]]
-        else:
+            maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
             view = RowView(hh, maybe)
             p = ch.reach * intensity[name] * receivable(ch, view, internet_village)
             if name == "villagers_meeting":
@@ -87,12 +104,14 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
             continue
         comprehension = _comprehension(hh, rows)
         if name == "cadre_visit":
+            # Face to face: cadres explain, so understanding depends little on schooling.
             target = ch.fidelity * (0.8 + 0.2 * comprehension)
         else:
             target = ch.fidelity * comprehension
-        sub = hh.understanding[np.ix_(rows, cols)]
-        hh.understanding[np.ix_(rows, cols)] = np.maximum(sub, target[:, None])
-    return contacts
+        for k in cols:  # one programme (a column of the column-major table) at a time
+            column = hh.understanding[:, k]
+            column[rows] = np.maximum(column[rows], target)
+    return contacts, visited
 
 
 def _comprehension(hh: HouseholdTable, rows: np.ndarray) -> np.ndarray:

@@ -239,19 +239,24 @@ class PovertyModel(mesa.Model):
         # A sampled household stands for 1/scale real ones, so a task force's visits cover
         # visits x effort x scale sampled households of its village (computed per village).
         base = np.minimum(cfg.cadres.visits_per_month * effort_village * self.scale
-                          / np.maximum(per_village, 1.0), 1.0)[hh.village]
-        visit_prob = np.minimum(base * np.where(hh.registered, 2.0, 1.0), 1.0)
+                          / np.maximum(per_village, 1.0), 1.0)
+
+        def visit_probability(rows: np.ndarray) -> np.ndarray:
+            return np.minimum(base[hh.village[rows]] * np.where(hh.registered[rows], 2.0, 1.0),
+                              1.0)
+
+        visits = channels.CadreVisits(visit_probability,
+                                      float(np.minimum(2.0 * base, 1.0).max(initial=0.0)))
         # Digital channels reach a village as far as its internet and its cadres' skill at
         # running work groups allow (001 'Policy enforcement agencies').
         digital = self.villages.internet * (0.5 + 0.5 * self.cadres.internet_skill)
-        self.contacts = channels.spread(hh, cfg.channels, self.intensity, carried,
-                                        digital, visit_prob,
-                                        self.villages.remoteness, self.network, self.month,
-                                        self.streams)
+        self.contacts, seen = channels.spread(hh, cfg.channels, self.intensity, carried,
+                                              digital, visits, self.villages.remoteness,
+                                              self.network, self.month, self.streams)
         # Households visited by cadres move their trust towards the effort they see.
-        u = self.streams.uniform("channel.cadre_visit", self.month, hh.n)  # the same visits
-        seen = u < visit_prob * self.intensity["cadre_visit"]
-        if seen.any():
+        if seen is None:
+            seen = visits.draw(self.streams, self.month, hh.n, self.intensity["cadre_visit"])
+        if len(seen):
             rate = cfg.behaviour.trust_learning
             effort = effort_village[hh.village[seen]]
             hh.trust[seen] += rate * (np.minimum(effort / 0.6, 1.0) - hh.trust[seen])
