@@ -24,8 +24,10 @@ N_RUNS = 30
 
 
 def _command(tmp_path: Path) -> list[str]:
-    return [POVSIM, "sweep", "run", "--scenario", "demo", "--households", "500",
-            "--set", "months=24", "--vary", "instruments.microcredit.budget=0:5e8",
+    # Runs long enough (~0.8 s each) that the sweep is still going when the test, reading
+    # its output under load, sends the signal.
+    return [POVSIM, "sweep", "run", "--scenario", "demo", "--households", "20000",
+            "--set", "months=96", "--vary", "instruments.microcredit.budget=0:5e8",
             "--samples", "10", "--replicates", "3", "--design", "lhs", "--name", "resume",
             "--executor", "process", "--workers", "2", "--db", str(tmp_path / "r.duckdb"),
             "--parquet", str(tmp_path / "pq")]
@@ -88,7 +90,7 @@ def test_sweep_survives_ctrl_c_and_sigkill_and_resumes_exactly_once(tmp_path):
             assert n == distinct == N_RUNS, path
             per_run = con.execute("SELECT run_key, count(*) AS n FROM monthly GROUP BY 1"
                                   ).df()
-            assert len(per_run) == N_RUNS and (per_run["n"] == 24).all(), path
+            assert len(per_run) == N_RUNS and (per_run["n"] == 96).all(), path
             outs = con.execute("SELECT run_key, count(*) AS n, count(DISTINCT outcome) AS d "
                                "FROM outcomes GROUP BY 1").df()
             assert len(outs) == N_RUNS and (outs["n"] == outs["d"]).all(), path
@@ -150,4 +152,4 @@ def test_a_killed_pool_worker_stops_the_sweep_cleanly_and_resume_completes(tmp_p
             n, distinct = con.execute("SELECT count(*), count(DISTINCT run_key) FROM runs"
                                       ).fetchone()
             assert n == distinct == N_RUNS, path
-            assert con.execute("SELECT count(*) FROM monthly").fetchone()[0] == N_RUNS * 24
+            assert con.execute("SELECT count(*) FROM monthly").fetchone()[0] == N_RUNS * 96
