@@ -135,7 +135,8 @@ class TransitionPolicy:
         self.criteria = {"exit_composite_incidence": composite,
                          "exit_missed_rate": missed, "exit_wrongful_rate": wrongful,
                          "exit_satisfaction": satisfaction}
-        by_village = np.bincount(hh.village, weights=people * hh.registered,
+        registered = np.flatnonzero(hh.registered)  # whole people: any order, same sums
+        by_village = np.bincount(hh.village[registered], weights=people[registered],
                                  minlength=model.villages.n)
         self.village_exited |= by_village < cfg.exit_incidence * model.village_people
         review = model.config.instruments.registration.review_month

@@ -38,5 +38,6 @@ class AssetIncome(InstrumentBase):
             return
         pool = self.capital * self.cfg.return_rate / 12.0 * self.cfg.share_to_households
         per_household = pool / self.beneficiary.sum()
-        hh.income[self.beneficiary, Source.TRANSFER] += per_household / hh.size[self.beneficiary]
+        transfer = hh.income[:, Source.TRANSFER]  # a column: added to in place, no gather
+        np.add(transfer, per_household / hh.size, out=transfer, where=self.beneficiary)
         self.dividends_paid += pool

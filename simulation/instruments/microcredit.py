@@ -59,8 +59,8 @@ class Microcredit(TakeUp):
         hh, c, month = model.households, self.cfg, model.month
         self.defaults = 0
         u = model.streams.uniform("microcredit.default", month, hh.n)
-        has = hh.capital > 0
-        if has.any():
+        has = np.flatnonzero(hh.capital > 0)  # rows (sorted): the same order as a mask
+        if len(has):
             price = model.product_shock[model.villages.product[hh.village[has]]]
             hh.income[has, Source.BUSINESS] += (hh.capital[has] * c.investment_return / 12.0
                                                 * price / hh.size[has])
@@ -86,7 +86,7 @@ class Microcredit(TakeUp):
             hh.capital[default] *= 0.5
             hh.loan[default] = 0.0
             hh.loan_left[default] = 0
-        paying = hh.loan_left > 0
+        paying = np.flatnonzero(hh.loan_left > 0)
         paid = np.minimum(np.minimum(hh.savings[paying], instalment), hh.loan[paying])
         hh.savings[paying] -= paid  # a shortfall is carried as arrears in the balance
         hh.loan[paying] = np.maximum(hh.loan[paying] - paid, 0.0)

@@ -36,9 +36,27 @@ class MinimumLiving(TakeUp):
             return float(self.cfg.standard[last]) * (1 + infl) ** (year - last)
         return interpolate_by_year(self.cfg.standard, year + 0.5)
 
+    def __init__(self, model: PovertyModel, cfg):
+        super().__init__(model, cfg)
+        self._market: list[np.ndarray] | None = None  # market income during step()
+
+    def step(self, model: PovertyModel) -> None:
+        # Market income does not change while this programme acts (it adds transfers only),
+        # so it is summed at most once in the step.
+        self._market = []
+        try:
+            super().step(model)
+        finally:
+            self._market = None
+
     def market_income(self, model: PovertyModel) -> np.ndarray:
-        inc = model.households.income
-        return inc[:, : Source.TRANSFER].sum(axis=1) * 12.0
+        """Annual market (non-transfer) income per capita."""
+        if self._market:
+            return self._market[0]
+        market = model.households.income[:, : Source.TRANSFER].sum(axis=1) * 12.0
+        if self._market is not None:
+            self._market.append(market)
+        return market
 
     def can_use(self, model: PovertyModel) -> np.ndarray:
         hh = model.households
@@ -56,7 +74,8 @@ class MinimumLiving(TakeUp):
         need = gap * model.households.size
         paying = self.participants(model)
         left = budget - float(need[paying].sum())
-        per_new = float(need[~paying & (need > 0)].mean()) if (~paying & (need > 0)).any() else 0
+        new = ~paying & (need > 0)
+        per_new = float(need[new].mean()) if new.any() else 0
         return 0 if left <= 0 or per_new <= 0 else int(left // per_new)
 
     def place_cost(self, model: PovertyModel) -> float:
