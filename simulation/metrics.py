@@ -24,7 +24,11 @@ GINI_SAMPLE = 50_000  # larger runs estimate Gini from a fixed random sample of 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Weighted Gini coefficient (people-weighted, negative incomes clipped at zero)."""
-    order = np.argsort(values, kind="stable")
+    # Without ties every sort gives the stable order; the faster one is checked for ties.
+    order = np.argsort(values)
+    ranked = values[order]
+    if len(ranked) > 1 and np.any(ranked[1:] == ranked[:-1]):
+        order = np.argsort(values, kind="stable")
     x, w = np.maximum(values[order], 0.0), weights[order]
     cw = np.cumsum(w)
     cxw = np.cumsum(x * w)
@@ -146,9 +150,8 @@ class Recorder:
             "poor_people": float(poor_people) * up,
         }
         # Shares as counts / n: the same values as boolean means, without float temporaries.
-        states = np.bincount(hh.state, minlength=len(PovertyState))
         for state in PovertyState:
-            row[f"share_{state.name.lower()}"] = float(states[state] / n)
+            row[f"share_{state.name.lower()}"] = float(np.count_nonzero(hh.state == state) / n)
         for k, p in enumerate(PROGRAMMES):
             understanding = hh.understanding[:, k]
             row[f"awareness_{p}"] = float(np.count_nonzero(understanding > 0) / n)

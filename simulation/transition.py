@@ -153,7 +153,9 @@ class TransitionPolicy:
         phase = 0.0 if self.t0 is None or month < self.t0 else (
             1.0 if month <= self.t_end else 2.0)
         dividends = model.instruments["asset_income"].beneficiary
-        productive = (hh.joined[:, PRODUCTIVE] >= 0).any(axis=1)
+        productive = hh.joined[:, PRODUCTIVE[0]] >= 0  # ever joined any, column by column
+        for k in PRODUCTIVE[1:]:
+            productive |= hh.joined[:, k] >= 0
         out = dict(self.criteria)
         out |= {
             "transition_phase": phase,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simulation.agents.assistance import AssistanceState
 from simulation.agents.designated_units import build_designated_units
 from simulation.agents.enterprises import EnterpriseSector
@@ -79,15 +81,15 @@ class Actors:
             "social_capacity_help": s.capacity * up,
             "social_duplicated_help": s.duplicated * up,
             "enterprises_participating": float(e.count),
-            "enterprise_jobs": float((e.employer >= 0).sum()) * up,
+            "enterprise_jobs": float(np.count_nonzero(e.employer >= 0)) * up,
             "enterprise_wages": e.wages_paid * up,
             "designated_coop_places": float(sum(u.places for u in self.units)) * up,
             "partner_placements": float(sum(c.placed for c in self.cities)) * up,
             "partner_local_jobs": float(sum(c.jobs for c in self.cities)) * up,
             "partner_idle_funds": sum(c.fund.idle for c in self.cities) * up,
             "partner_purchases": sum(c.purchases for c in self.cities) * up,
-            "assisted_migrants": float((st.migrant_left > 0).sum()) * up,
-            "assisted_local_jobs": float((st.job_left > 0).sum()) * up,
+            "assisted_migrants": float(np.count_nonzero(st.migrant_left > 0)) * up,
+            "assisted_local_jobs": float(np.count_nonzero(st.job_left > 0)) * up,
             # Yuan per person per year, comparable with the income_* columns.
             "assisted_migrant_income": st.migrant_income_paid * 12.0 / people,
             "assisted_local_job_income": st.local_wages_paid * 12.0 / people,
