@@ -149,6 +149,7 @@ class PovertyModel(mesa.Model):
         cfg, hh = self.config, self.households
         timed = self._timed
         self._set_time_factors()
+        self.streams.draw_ahead(self.month)  # a second core draws this month's uniforms
         for inst in self.instruments.values():
             inst.begin_month()
         self.actors.begin_month()

@@ -4,18 +4,52 @@ Every mechanism draws from its own stream, keyed by a fixed name and the month, 
 switching an instrument on or off never shifts the draws of any other mechanism. Two runs
 with the same seed therefore differ only where their policies differ, and an instrument
 with zero budget reproduces the baseline exactly.
+
+Because a month's draws depend only on (seed, mechanism, month), large runs can draw them
+ahead on a second core: each month, the per-household draws the previous month used are
+started in a background thread (numpy releases the GIL while it fills the array), and
+`uniform` picks them up. The values are the same whether or not they were drawn ahead.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
+
+#: Households from which draws are made ahead in a background thread (POVSIM_THREADS=1: off).
+AHEAD_MIN_HOUSEHOLDS = 100_000
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="povsim-draws")
+    return _pool
+
+
+def threads_allowed() -> bool:
+    """False when POVSIM_THREADS=1 asks for one thread, or only one core is available."""
+    try:
+        wanted = int(os.environ.get("POVSIM_THREADS", "0"))
+    except ValueError:
+        wanted = 0
+    return wanted != 1 and len(os.sched_getaffinity(0)) > 1
 
 
 class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
+        self._ahead: dict[tuple[str, int, int], Future] = {}
+        # month -> {(mechanism, n): None} in the order drawn (a dict as an ordered set)
+        self._drawn: dict[int, dict[tuple[str, int], None]] = {}
 
     def rng(self, mechanism: str, month: int = -1) -> np.random.Generator:
         """A generator for one mechanism in one month (month -1: set-up)."""
@@ -25,4 +59,33 @@ class Streams:
 
     def uniform(self, mechanism: str, month: int, n: int) -> np.ndarray:
         """n uniforms in [0, 1), one per household, for a mechanism in a month."""
+        if n >= AHEAD_MIN_HOUSEHOLDS:
+            self._drawn.setdefault(month, {})[(mechanism, n)] = None
+            ahead = self._ahead.pop((mechanism, month, n), None)
+            if ahead is not None and not ahead.cancel():  # not yet started: draw it here
+                return ahead.result()
+        return self._draw(mechanism, month, n)
+
+    def _draw(self, mechanism: str, month: int, n: int) -> np.ndarray:
         return self.rng(mechanism, month).random(n, dtype=np.float32)
+
+    def draw_ahead(self, month: int) -> None:
+        """Start this month's draws of the mechanisms that drew last month, in the background.
+
+        Draws ahead that went unused are dropped; only large runs draw ahead."""
+        self._ahead = {key: f for key, f in self._ahead.items() if key[1] >= month}
+        last = self._drawn.pop(month - 1, {})
+        self._drawn = {m: s for m, s in self._drawn.items() if m >= month}
+        if not last or not threads_allowed():
+            return
+        pool = _background()
+        for mechanism, n in last:  # in the order they were needed last month
+            key = (mechanism, month, n)
+            if key not in self._ahead:
+                self._ahead[key] = pool.submit(self._draw, mechanism, month, n)
+
+    def __getstate__(self) -> dict:
+        return {"seed": self.seed}  # draws ahead are a cache: a copy starts without them
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["seed"])
