@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from simulation import threads
 from simulation.choice import RowView
 from simulation.households import HouseholdTable
 from simulation.network import product_rows
@@ -63,55 +64,70 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     visited = None
     if not carried.any():
         return contacts, visited
-    literacy_max = None
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
     wom_aware = (hh.understanding[:, wom_cols] > 0) if len(wom_cols) else None
-    for c, name in enumerate(CHANNELS):
-        ch = channels[name]
-        if not carried[c].any() or intensity[name] <= 0:
-            continue  # streams are keyed by channel and month: skipping a draw shifts none
-        cols = np.flatnonzero(carried[c])
+    literacy_max = float(np.max(hh.literacy)) if n else 0.0
+
+    def reach(name: str) -> Reach:
+        ch, cols = channels[name], np.flatnonzero(carried[CHANNELS.index(name)])
         if name == "cadre_visit":
-            rows = visited = visits.draw(streams, month, n, intensity[name])
-        else:
-            u = streams.uniform(f"channel.{name}", month, n)
-        if name == "word_of_mouth":
-            contacts[name] = _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u,
-                                            network)
-            continue
-        if name != "cadre_visit":
-            # Only households whose draw is below the channel's highest probability can be
-            # reached: the probability is computed for those rows alone (the same values).
-            bound = ch.reach * intensity[name]
-            if ch.requires_phone:
-                if literacy_max is None:
-                    literacy_max = float(np.max(hh.literacy)) if n else 0.0
-                bound *= 0.3 + 0.7 * literacy_max
-            if ch.requires_internet:
-                bound *= float(np.max(internet_village)) if len(internet_village) else 0.0
-            if name == "villagers_meeting":
-                bound *= 1.0 - 0.5 * float(np.min(remoteness_village))
-            maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
-            view = RowView(hh, maybe)
-            p = ch.reach * intensity[name] * receivable(ch, view, internet_village)
-            if name == "villagers_meeting":
-                p = p * (1.0 - 0.5 * remoteness_village[view.village])  # remote hamlets attend less
-            rows = maybe[u[maybe] < p]
-        contacts[name] = len(rows)
-        if len(rows) == 0:
-            continue
-        comprehension = _comprehension(hh, rows)
-        if name == "cadre_visit":
+            rows = visits.draw(streams, month, n, intensity[name])
             # Face to face: cadres explain, so understanding depends little on schooling.
-            target = ch.fidelity * (0.8 + 0.2 * comprehension)
-        else:
-            target = ch.fidelity * comprehension
-        for k in cols:  # one programme (a column of the column-major table) at a time
-            column = hh.understanding[:, k]
-            column[rows] = np.maximum(column[rows], target)
+            target = ch.fidelity * (0.8 + 0.2 * _comprehension(hh, rows))
+            return Reach(len(rows), [(rows, cols, target)], rows)
+        u = streams.uniform(f"channel.{name}", month, n)
+        if name == "word_of_mouth":
+            return _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u, network)
+        # Only households whose draw is below the channel's highest probability can be
+        # reached: the probability is computed for those rows alone (the same values).
+        bound = ch.reach * intensity[name]
+        if ch.requires_phone:
+            bound *= 0.3 + 0.7 * literacy_max
+        if ch.requires_internet:
+            bound *= float(np.max(internet_village)) if len(internet_village) else 0.0
+        if name == "villagers_meeting":
+            bound *= 1.0 - 0.5 * float(np.min(remoteness_village))
+        maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
+        view = RowView(hh, maybe)
+        p = ch.reach * intensity[name] * receivable(ch, view, internet_village)
+        if name == "villagers_meeting":
+            p = p * (1.0 - 0.5 * remoteness_village[view.village])  # remote hamlets attend less
+        rows = maybe[u[maybe] < p]
+        return Reach(len(rows), [(rows, cols, ch.fidelity * _comprehension(hh, rows))])
+
+    # Streams are keyed by channel and month: skipping a channel's draw shifts no other.
+    active = [name for c, name in enumerate(CHANNELS)
+              if carried[c].any() and intensity[name] > 0]
+    # Channels only read the start-of-month state, so they can be worked out side by side
+    # (word of mouth here, the others in a background thread) and applied afterwards.
+    if threads.allowed(n) and "word_of_mouth" in active and len(active) > 1:
+        others = [name for name in active if name != "word_of_mouth"]
+        later = threads.pool("channels").submit(lambda: [reach(name) for name in others])
+        found = {"word_of_mouth": reach("word_of_mouth")}
+        found |= dict(zip(others, later.result(), strict=True))
+    else:
+        found = {name: reach(name) for name in active}
+    for name in active:  # understanding only rises (a maximum): the order does not matter
+        contacts[name] = found[name].contacts
+        if found[name].visited is not None:
+            visited = found[name].visited
+        for rows, cols, target in found[name].updates:
+            for k in cols:  # one programme (a column of the column-major table) at a time
+                column = hh.understanding[:, k]
+                column[rows] = np.maximum(column[rows], target)
     return contacts, visited
+
+
+@dataclass
+class Reach:
+    """Whom a channel reached this month: a count of contacts, and for each group of rows
+    the programmes (columns) they learnt of and the understanding they reach."""
+
+    contacts: int
+    updates: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    visited: np.ndarray | None = None
 
 
 def _comprehension(hh: HouseholdTable, rows: np.ndarray) -> np.ndarray:
@@ -123,7 +139,7 @@ def _comprehension(hh: HouseholdTable, rows: np.ndarray) -> np.ndarray:
 
 
 def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
-                   aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> int:
+                   aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> Reach:
     """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
 
     Only households whose draw is below the largest possible reach can be reached, so the
@@ -133,17 +149,13 @@ def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.n
     bound = scale * float(_max_row_sum(network))
     maybe = np.flatnonzero(u < bound)
     if len(maybe) == 0:
-        return 0
+        return Reach(0, [])
     share = product_rows(network, maybe, aware)
     reached = u[maybe][:, None] < scale * share
-    heard = reached.any(axis=1)
     target = ch.fidelity * _comprehension(hh, maybe)
-    for j, k in enumerate(cols):
-        rows = maybe[reached[:, j]]
-        if len(rows):
-            hh.understanding[rows, k] = np.maximum(hh.understanding[rows, k],
-                                                   target[reached[:, j]])
-    return int(heard.sum())
+    updates = [(maybe[reached[:, j]], np.array([k]), target[reached[:, j]])
+               for j, k in enumerate(cols)]
+    return Reach(int(reached.any(axis=1).sum()), updates)
 
 
 def _max_row_sum(network: sparse.csr_matrix) -> float:

@@ -9,38 +9,22 @@ neighbours' example (001, 002 §4.3).
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy import sparse
 from scipy.sparse import _sparsetools
 
+from simulation import threads
 from simulation.streams import Streams
 
 #: Rows above which a product with the network is split over threads (POVSIM_THREADS=1: off).
 PARALLEL_ROWS = 200_000
 #: Below this share of households, a product for some rows slices those rows out first.
 SUBSET_SHARE = 0.05
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _threads() -> int:
-    try:
-        wanted = int(os.environ.get("POVSIM_THREADS", "0"))
-    except ValueError:
-        wanted = 0
-    return wanted if wanted > 0 else min(len(os.sched_getaffinity(0)), 4)
 
 
 def _map(fn, chunks) -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="povsim-network")
-    for f in [_pool.submit(fn, lo, hi) for lo, hi in chunks]:
+    pool = threads.pool("network", 4)
+    for f in [pool.submit(fn, lo, hi) for lo, hi in chunks]:
         f.result()
 
 
@@ -51,7 +35,7 @@ class HouseholdNetwork(sparse.csr_matrix):
 
     def _chunks(self, other: np.ndarray):
         m = self.shape[0]
-        k = _threads()
+        k = threads.wanted()
         if (self.ndim != 2 or m < PARALLEL_ROWS or k < 2 or other.dtype != self.dtype
                 or self.dtype not in (np.float32, np.float64)):
             return None

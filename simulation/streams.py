@@ -6,42 +6,19 @@ with the same seed therefore differ only where their policies differ, and an ins
 with zero budget reproduces the baseline exactly.
 
 Because a month's draws depend only on (seed, mechanism, month), large runs can draw them
-ahead on a second core: each month, the per-household draws the previous month used are
-started in a background thread (numpy releases the GIL while it fills the array), and
-`uniform` picks them up. The values are the same whether or not they were drawn ahead.
+ahead on a second core (`simulation.threads`): each month, the per-household draws the
+previous month used are started in a background thread (numpy releases the GIL while it
+fills the array), and `uniform` picks them up. The values are the same either way.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 
-#: Households from which draws are made ahead in a background thread (POVSIM_THREADS=1: off).
-AHEAD_MIN_HOUSEHOLDS = 100_000
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _background() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="povsim-draws")
-    return _pool
-
-
-def threads_allowed() -> bool:
-    """False when POVSIM_THREADS=1 asks for one thread, or only one core is available."""
-    try:
-        wanted = int(os.environ.get("POVSIM_THREADS", "0"))
-    except ValueError:
-        wanted = 0
-    return wanted != 1 and len(os.sched_getaffinity(0)) > 1
+from simulation import threads
 
 
 class Streams:
@@ -59,7 +36,7 @@ class Streams:
 
     def uniform(self, mechanism: str, month: int, n: int) -> np.ndarray:
         """n uniforms in [0, 1), one per household, for a mechanism in a month."""
-        if n >= AHEAD_MIN_HOUSEHOLDS:
+        if threads.allowed(n):
             self._drawn.setdefault(month, {})[(mechanism, n)] = None
             ahead = self._ahead.pop((mechanism, month, n), None)
             if ahead is not None and not ahead.cancel():  # not yet started: draw it here
@@ -76,9 +53,9 @@ class Streams:
         self._ahead = {key: f for key, f in self._ahead.items() if key[1] >= month}
         last = self._drawn.pop(month - 1, {})
         self._drawn = {m: s for m, s in self._drawn.items() if m >= month}
-        if not last or not threads_allowed():
+        if not last:
             return
-        pool = _background()
+        pool = threads.pool("draws")
         for mechanism, n in last:  # in the order they were needed last month
             key = (mechanism, month, n)
             if key not in self._ahead:

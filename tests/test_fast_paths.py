@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import streams as streams_mod
+from simulation import threads
 from simulation.model import PovertyModel
 from simulation.scenario import load_scenario
 
@@ -22,7 +23,7 @@ def test_draws_made_ahead_on_a_second_core_are_the_same_draws(monkeypatch):
     monkeypatch.setenv("POVSIM_THREADS", "1")
     plain, hh_plain = _run(scenario, 7)
     monkeypatch.setenv("POVSIM_THREADS", "2")
-    monkeypatch.setattr(streams_mod, "AHEAD_MIN_HOUSEHOLDS", 0)  # draw ahead at this size
+    monkeypatch.setattr(threads, "MIN_HOUSEHOLDS", 0)  # background threads at this size
     used = []
     original = streams_mod.Streams.uniform
 
