@@ -68,8 +68,21 @@ def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.nd
     if len(applicants) > slots:
         u_rank = streams.uniform(f"takeup.{name}.rank", month, hh.n)
         priority = u_rank[applicants] - hh.registered[applicants]  # registered first
-        applicants = applicants[np.argsort(priority, kind="stable")[:slots]]
+        applicants = applicants[stable_order(priority)[:slots]]
     return np.sort(applicants)
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """`np.argsort(values, kind="stable")` for float32 values, from one sort of unique keys.
+
+    Each value is mapped to an unsigned integer in the same order (the usual flip of the
+    sign bit) and joined with its position, so ties keep their order; sorting these plain
+    integers is several times faster than a stable float sort.
+    """
+    bits = (np.asarray(values, dtype=np.float32) + np.float32(0)).view(np.uint32)  # -0 -> +0
+    key = np.where(bits >> np.uint32(31), ~bits, bits | np.uint32(0x80000000))
+    joined = (key.astype(np.uint64) << np.uint64(32)) | np.arange(len(bits), dtype=np.uint64)
+    return (np.sort(joined) & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 class RowView:

@@ -46,3 +46,14 @@ def test_streams_copy_without_their_draws_ahead():
     s.uniform("x", 0, 10)
     copy = pickle.loads(pickle.dumps(s))
     assert copy.seed == 3 and np.array_equal(copy.uniform("x", 0, 10), s.uniform("x", 0, 10))
+
+
+def test_stable_order_is_the_stable_argsort():
+    from simulation.choice import stable_order
+
+    rng = np.random.default_rng(4)
+    values = (rng.integers(0, 50, 20_000) / 7 - 3).astype(np.float32)  # many ties, both signs
+    values[:5] = [0.0, -0.0, np.float32(-3.0), np.inf, -np.inf]
+    assert np.array_equal(stable_order(values), np.argsort(values, kind="stable"))
+    u = rng.random(10_000, dtype=np.float32) - (rng.random(10_000) < 0.3)
+    assert np.array_equal(stable_order(u), np.argsort(u, kind="stable"))
