@@ -82,7 +82,7 @@ class NeighbourCounts:
         lengths = np.diff(network.indptr)
         self.width = int(lengths.max()) if network.nnz else 0
         w = network.data[0] if network.nnz else np.float32(0)
-        plain = lengths == self.width  # (a width above 255 would overflow the counters)
+        plain = lengths == self.width
         if network.nnz:
             row_of = np.repeat(np.arange(n), lengths)
             plain &= np.bincount(row_of, weights=network.data != w, minlength=n) == 0
@@ -139,7 +139,8 @@ def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) ->
     whole product (over threads).
     """
     n = network.shape[0]
-    if x.dtype == bool and x.ndim == 2 and x.shape[1] <= 8 and network.nnz:
+    if (x.dtype == bool and x.ndim == 2 and x.shape[1] <= 8 and network.nnz
+            and neighbour_counts(network).width <= 255):  # counts fit in a byte
         return neighbour_counts(network).share(network, rows, x)
     x = np.asarray(x, dtype=np.float32, order="C")
     if len(rows) < SUBSET_SHARE * n:
