@@ -38,25 +38,33 @@ class MinimumLiving(TakeUp):
 
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
-        self._market: list[np.ndarray] | None = None  # market income during step()
+        self._cache: dict[str, np.ndarray] | None = None  # during step() only
 
     def step(self, model: PovertyModel) -> None:
         # Market income does not change while this programme acts (it adds transfers only),
-        # so it is summed at most once in the step.
-        self._market = []
+        # so it and the gap to the standard are worked out at most once in the step.
+        self._cache = {}
         try:
             super().step(model)
         finally:
-            self._market = None
+            self._cache = None
+
+    def _cached(self, name: str, compute) -> np.ndarray:
+        if self._cache is None:
+            return compute()
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return self._cache[name]
 
     def market_income(self, model: PovertyModel) -> np.ndarray:
         """Annual market (non-transfer) income per capita."""
-        if self._market:
-            return self._market[0]
-        market = model.households.income[:, : Source.TRANSFER].sum(axis=1) * 12.0
-        if self._market is not None:
-            self._market.append(market)
-        return market
+        return self._cached("market", lambda: model.households.income[:, : Source.TRANSFER]
+                            .sum(axis=1) * 12.0)
+
+    def gap(self, model: PovertyModel) -> np.ndarray:
+        """Annual shortfall of market income below the standard, per capita (>= 0)."""
+        return self._cached("gap", lambda: np.maximum(
+            self.standard(model) - self.market_income(model), 0.0))
 
     def can_use(self, model: PovertyModel) -> np.ndarray:
         hh = model.households
@@ -65,13 +73,12 @@ class MinimumLiving(TakeUp):
             ok &= (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
         return ok
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
-        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0)
-        return gap / np.maximum(model.households.annual_income, 500.0)
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        gap = self.gap(model) if rows is None else self.gap(model)[rows]
+        return gap / np.maximum(self.households(model, rows).annual_income, 500.0)
 
     def slots(self, model: PovertyModel, budget: float) -> int:
-        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0) / 12.0
-        need = gap * model.households.size
+        need = self.gap(model) / 12.0 * model.households.size
         paying = self.participants(model)
         left = budget - float(need[paying].sum())
         new = ~paying & (need > 0)
@@ -90,8 +97,7 @@ class MinimumLiving(TakeUp):
             hh.participating[:, self.k] = members
         if not self.active(month):
             return
-        gap = np.maximum(self.standard(model) - self.market_income(model), 0.0) / 12.0
-        topup = np.where(members, gap, 0.0)
+        topup = np.where(members, self.gap(model) / 12.0, 0.0)
         cost = float((topup * hh.size).sum())
         budget = self.usable(month)
         if cost > budget > 0:
