@@ -109,7 +109,7 @@ class Recorder:
                           else np.sort(rng.choice(hh.n, GINI_SAMPLE, replace=False)))
         self.cum_exits = 0.0
         self.cum_returns = 0.0
-        self.village_rows: list[pd.DataFrame] = []
+        self.village_rows: list[dict[str, np.ndarray]] = []
 
     def record(self, exits: np.ndarray, returns: np.ndarray) -> None:
         m = self.model
@@ -213,11 +213,12 @@ class Recorder:
         income = np.bincount(hh.village, weights=hh.size * hh.annual_income, minlength=v.n)
         counts = np.bincount(hh.village, minlength=v.n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            block = pd.DataFrame({
-                "date": m.label, "year": m.year, "village": np.arange(v.n),
-                "households": counts, "incidence": poor_people / people,
-                "income_pc": income / people, "remoteness": v.remoteness,
-                "road": v.road.copy(), "internet": v.internet.copy()})
+            block = {  # columns of arrays; one DataFrame is built at the end
+                "date": np.full(v.n, m.label, dtype=object), "year": np.full(v.n, m.year),
+                "village": np.arange(v.n), "households": counts,
+                "incidence": poor_people / people, "income_pc": income / people,
+                "remoteness": v.remoteness.copy(), "road": v.road.copy(),
+                "internet": v.internet.copy()}
         self.village_rows.append(block)
 
     def frame(self) -> pd.DataFrame:
@@ -229,5 +230,7 @@ class Recorder:
         return df
 
     def villages(self) -> pd.DataFrame:
-        return pd.concat(self.village_rows, ignore_index=True) if self.village_rows else (
-            pd.DataFrame())
+        if not self.village_rows:
+            return pd.DataFrame()
+        return pd.DataFrame({key: np.concatenate([b[key] for b in self.village_rows])
+                             for key in self.village_rows[0]})
