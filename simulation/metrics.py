@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.households import PovertyState, Source
+from simulation.households import HouseholdTable, PovertyState, Source
 from simulation.scenario import PROGRAMMES
 
 if TYPE_CHECKING:
@@ -67,28 +67,27 @@ def median(values: np.ndarray, sample: np.ndarray) -> float:
 class _PeopleSums:
     """People (sum of household size) over combinations of masks, as `people[mask].sum()`.
 
-    Sizes are whole numbers, so while the total stays below 2**24 every float32 partial sum
-    is exact and the sum is the same in any order: one weighted bincount over a code of all
-    the masks then gives every such sum at once. Otherwise it sums masks directly.
+    While household sizes are exact in float32 sums (`HouseholdTable.people_exact`), the
+    sum is the same in any order: one weighted bincount over a code of all the masks then
+    gives every such sum at once. Otherwise it sums masks directly.
     """
 
-    def __init__(self, people: np.ndarray, masks: dict[str, np.ndarray]):
-        self.people, self.masks, self.names = people, masks, list(masks)
-        self.exact = (len(masks) <= 16 and float(people.sum(dtype=np.float64)) < 2 ** 24
-                      and bool(np.all(people == np.floor(people))))
+    def __init__(self, hh: HouseholdTable, masks: dict[str, np.ndarray]):
+        self.hh, self.masks, self.names = hh, masks, list(masks)
+        self.exact = len(masks) <= 16 and hh.people_exact
         if self.exact:
-            code = np.zeros(len(people), dtype=np.uint16)
+            code = np.zeros(hh.n, dtype=np.uint16)
             for bit, mask in enumerate(masks.values()):
                 code |= mask.astype(np.uint16) << np.uint16(bit)
-            self.sums = np.bincount(code, weights=people, minlength=1 << len(masks))
+            self.sums = np.bincount(code, weights=hh.size, minlength=1 << len(masks))
             self.codes = np.arange(len(self.sums))
 
     def __call__(self, **want: bool) -> np.float32:
         if not self.exact:
-            sel = np.ones(len(self.people), dtype=bool)
+            sel = np.ones(self.hh.n, dtype=bool)
             for name, value in want.items():
                 sel &= self.masks[name] if value else ~self.masks[name]
-            return self.people[sel].sum()
+            return self.hh.people_in(sel)
         keep = np.ones(len(self.sums), dtype=bool)
         for name, value in want.items():
             keep &= ((self.codes >> self.names.index(name)) & 1) == int(value)
@@ -118,7 +117,7 @@ class Recorder:
         up = 1.0 / m.scale  # sample -> region
         poor = hh.annual_income < m.line
         n = hh.n
-        sums = _PeopleSums(people, {
+        sums = _PeopleSums(hh, {
             "poor": poor, "registered": hh.registered, "elderly": self.elderly,
             "low_education": self.low_education, "remote": self.remote, "exits": exits,
             "returns": returns, "exited": hh.state == PovertyState.EXITED})

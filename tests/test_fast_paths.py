@@ -57,3 +57,22 @@ def test_stable_order_is_the_stable_argsort():
     assert np.array_equal(stable_order(values), np.argsort(values, kind="stable"))
     u = rng.random(10_000, dtype=np.float32) - (rng.random(10_000) < 0.3)
     assert np.array_equal(stable_order(u), np.argsort(u, kind="stable"))
+
+
+def test_people_in_equals_masked_sum():
+    model = PovertyModel(load_scenario("demo", households=3000), seed=2)
+    hh = model.households
+    assert hh.people_exact
+    mask = np.random.default_rng(1).random(hh.n) < 0.37
+    assert hh.people_in(mask) == hh.size[mask].sum()
+    hh.people_exact = False  # the fallback path gives the same value
+    assert hh.people_in(mask) == hh.size[mask].sum()
+
+
+def test_people_sums_of_the_metrics_equal_the_plain_masked_sums():
+    scenario = load_scenario("changting", {"months": 36}, households=1500)
+    fast = PovertyModel(scenario, seed=4, agent_views=False).run().series()
+    plain_model = PovertyModel(scenario, seed=4, agent_views=False)
+    plain_model.households.people_exact = False  # every people count as size[mask].sum()
+    plain = plain_model.run().series()
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)

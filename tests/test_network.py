@@ -23,15 +23,3 @@ def test_product_rows_equals_whole_product(share):
     column = np.asfortranarray(x)[:, 2]  # a strided column, as the model passes them
     assert np.array_equal(product_rows(network, rows, column), whole[rows, 2])
 
-
-def test_people_in_equals_masked_sum():
-    from simulation.model import PovertyModel
-    from simulation.scenario import load_scenario
-
-    model = PovertyModel(load_scenario("demo", households=3000), seed=2)
-    hh = model.households
-    assert hh.people_exact
-    mask = np.random.default_rng(1).random(hh.n) < 0.37
-    assert hh.people_in(mask) == hh.size[mask].sum()
-    hh.people_exact = False  # the fallback path gives the same value
-    assert hh.people_in(mask) == hh.size[mask].sum()
