@@ -45,8 +45,14 @@ class CadreVisits:
     def draw(self, streams: Streams, month: int, n: int, intensity: float) -> np.ndarray:
         """Rows of the households visited this month (the cadre-visit channel's draws)."""
         u = streams.uniform("channel.cadre_visit", month, n)
-        maybe = np.flatnonzero(u < self.bound * intensity * (1 + 1e-6) + 1e-12)
+        maybe = _below(u, self.bound * intensity)
         return maybe[u[maybe] < self.probability(maybe) * intensity]
+
+
+def _below(u: np.ndarray, bound: float) -> np.ndarray:
+    """Rows whose draw is below an upper bound on their probability of being reached (with
+    a margin for rounding): only these can be reached, so only these are looked at."""
+    return np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
 
 
 def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str, float],
@@ -89,7 +95,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
             bound *= float(np.max(internet_village)) if len(internet_village) else 0.0
         if name == "villagers_meeting":
             bound *= 1.0 - 0.5 * float(np.min(remoteness_village))
-        maybe = np.flatnonzero(u < bound * (1 + 1e-6) + 1e-12)
+        maybe = _below(u, bound)
         view = RowView(hh, maybe)
         p = ch.reach * intensity[name] * receivable(ch, view, internet_village)
         if name == "villagers_meeting":
