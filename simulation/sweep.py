@@ -59,7 +59,7 @@ from simulation.scenario import (
     parse_override,
     with_overrides,
 )
-from simulation.validation import read_yaml
+from simulation.validation import describe_errors, read_yaml
 
 Design = Literal["grid", "lhs", "qmc", "sobol", "morris", "replicates"]
 #: Designs that sample continuous ranges (every varied parameter must be a range).
@@ -194,22 +194,23 @@ class SweepSpec(Strict):
         return self.levels or 4
 
 
+def _location(err: dict) -> str:
+    """The field path users see: the union tag of a varied parameter is noise to them."""
+    parts = [str(p) for p in err["loc"]]
+    if parts[:1] == ["vary"] and len(parts) >= 3 and parts[2] in ("range", "levels"):
+        parts.pop(2)
+    return ".".join(parts)
+
+
+def _unknown(err: dict) -> str:
+    parts = _location(err).split(".")
+    allowed = (SweepSpec.model_fields if len(parts) == 1 else Range.model_fields
+               if "values" not in parts else Levels.model_fields)
+    return "unknown field (expected one of: " + ", ".join(allowed) + ")"
+
+
 def _format(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid sweep spec ({exc.error_count()} problem(s))"]
-    for err in exc.errors():
-        parts = [str(p) for p in err["loc"]]
-        if parts[:1] == ["vary"] and len(parts) >= 3 and parts[2] in ("range", "levels"):
-            parts.pop(2)  # the union tag is noise to users
-        loc = ".".join(parts)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            allowed = (SweepSpec.model_fields if len(parts) == 1 else Range.model_fields
-                       if "values" not in parts else Levels.model_fields)
-            msg = "unknown field (expected one of: " + ", ".join(allowed) + ")"
-        got = err.get("input")
-        got_text = "" if isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"  field '{loc or '(top level)'}': {msg}{got_text}")
-    return "\n".join(lines)
+    return describe_errors(source, exc, "sweep spec", _unknown, _location)
 
 
 def parse_spec(data: dict, source: str = "<sweep>") -> SweepSpec:

@@ -27,20 +27,22 @@ def _default_location(err: dict) -> str:
     return ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
 
 
-def describe_errors(source: str, exc: ValidationError, what: str, unknown: str,
+def describe_errors(source: str, exc: ValidationError, what: str,
+                    unknown: str | Callable[[dict], str],
                     location: Callable[[dict], str] = _default_location,
                     hint: str = "") -> str:
     """One line per problem: `field 'a.b': message (got value)`.
 
-    `unknown` replaces pydantic's text for a misspelt field; `location` turns an error into
-    the field path users see; `hint` is added to the heading (e.g. where the format lives).
+    `unknown` replaces pydantic's text for a misspelt field (or makes it from the error);
+    `location` turns an error into the field path users see; `hint` is added to the heading
+    (e.g. where the format lives).
     """
     heading = f"{source}: invalid {what} ({exc.error_count()} problem(s){hint})"
     lines = [heading]
     for err in exc.errors():
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = unknown
+            msg = unknown(err) if callable(unknown) else unknown
         got = err.get("input")
         shown = isinstance(got, dict | list) or repr(got) in msg
         got_text = "" if shown else f" (got {got!r})"
