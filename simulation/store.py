@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -191,8 +192,7 @@ class Store:
     def _write_db(self, key: str, rows: dict[str, pa.Table]) -> None:
         con = self.con
         assert con is not None
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(con):
             self._ensure_monthly(rows["monthly"])
             # Replacing a run (rerun, or another model version): drop its old rows first.
             if con.execute("SELECT 1 FROM runs WHERE run_key = ?", [key]).fetchone():
@@ -203,14 +203,8 @@ class Store:
             if scen not in self._scenarios_seen:
                 tables = ("scenarios", *tables)
             for table in tables:
-                con.register("_povsim_rows", rows[table])
-                verb = "INSERT OR IGNORE" if table == "scenarios" else "INSERT"
-                con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _povsim_rows")
-                con.unregister("_povsim_rows")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+                _insert(con, table, rows[table],
+                        "INSERT OR IGNORE" if table == "scenarios" else "INSERT")
         self._scenarios_seen.add(scen)
 
     def _ensure_monthly(self, monthly: pa.Table) -> None:
@@ -246,17 +240,30 @@ class Store:
                 _atomic_parquet(df, self.parquet / table / f"{sid}.parquet")
         if self.con is not None:
             con = self.con
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction(con):
                 for table, df in frames.items():
                     con.execute(f"DELETE FROM {table} WHERE sweep_id = ?", [sid])
-                    con.register("_povsim_rows", df)
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _povsim_rows")
-                    con.unregister("_povsim_rows")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+                    _insert(con, table, df)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    """All or nothing: commit when the block ends, roll back on any exception (Ctrl-C too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame | pa.Table,
+            verb: str = "INSERT") -> None:
+    """Append rows to a table, matching columns by name."""
+    con.register("_povsim_rows", rows)
+    con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _povsim_rows")
+    con.unregister("_povsim_rows")
 
 
 def _atomic_parquet(table: pd.DataFrame | pa.Table, path: Path) -> None:
