@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulation.households import PovertyState, Source
+from simulation.households import PovertyState
 from simulation.model import PovertyModel
-from tests.conftest import small
+from tests.conftest import small, transfers_paid
 
 
 def test_budget_equals_delivered_plus_overhead_plus_unspent(baseline_result):
@@ -25,11 +25,7 @@ def test_monthly_spending_adds_up_to_cumulative(baseline_result):
 
 def test_minimum_living_transfers_equal_its_delivered_spending():
     model = PovertyModel(small({"instruments.asset_income.enabled": False}, months=36), seed=2)
-    paid = 0.0
-    for _ in range(36):
-        model.step()
-        hh = model.households
-        paid += float((hh.income[:, Source.TRANSFER] * hh.size).sum())
+    paid = transfers_paid(model, 36)
     assert paid > 0
     assert paid == pytest.approx(model.instruments["minimum_living"].delivered, rel=1e-9)
 

@@ -12,11 +12,10 @@ from simulation.agents.designated_units import DesignatedUnit
 from simulation.agents.enterprises import Enterprise
 from simulation.agents.partner_cities import PartnerCityAgent
 from simulation.agents.social_organizations import SocialOrganization
-from simulation.households import Source
 from simulation.model import PovertyModel
 from simulation.runner import run
 from simulation.scenario import Actors
-from tests.conftest import small
+from tests.conftest import small, transfers_paid
 
 SEED = 5
 SO, EN, DA, PC = ("actors.social_organizations.", "actors.enterprises.",
@@ -137,11 +136,7 @@ def test_material_help_is_a_transfer():
                                 "instruments.minimum_living.enabled": False,
                                 "instruments.asset_income.enabled": False},
                                households=800, months=36), seed=2)
-    paid = 0.0
-    for _ in range(36):
-        model.step()
-        hh = model.households
-        paid += float((hh.income[:, Source.TRANSFER] * hh.size).sum())
+    paid = transfers_paid(model, 36)
     assert paid > 0
     assert paid == pytest.approx(model.actors.social.fund.delivered, rel=1e-6)  # float32 sizes
 
