@@ -280,7 +280,8 @@ class Problem:
                                            f"scale patterns {p.scale} match no numeric field")
                 scale_bases[p.name] = {q: float(get_dotted(dump, q)) for q in paths}
         problem = cls(spec, base, tf, fitted, held, skipped, scale_bases)
-        problem.overrides(np.array([p.low for p in spec.parameters]))  # validates bounds
+        for end in ("low", "high"):  # both corners of the box must give valid scenarios
+            problem.scenario(np.array([getattr(p, end) for p in spec.parameters]))
         return problem
 
     @property
