@@ -221,6 +221,7 @@ def measure(plan: Plan, say=print) -> tuple[list[Row], dict]:
     extra["mechanisms"] = {k: median(v) for k, v in mech.items()}
     extra["months"] = big[0]["months"]
     extra["scale_households"] = n_big
+    extra["scale_repeats"] = len(big)
     return rows, extra
 
 
@@ -271,7 +272,8 @@ def write_csv(rows: list[Row], env: dict[str, str], extra: dict, path: Path) -> 
         months, n = extra["months"], extra["scale_households"]
         for name, sec in sorted(extra["mechanisms"].items(), key=lambda kv: -kv[1]):
             w.writerow(["mechanism", f"{name} ({n:,} households)", 1000 * sec / months,
-                        "ms per month", "", "", len(rows), "", *[env[k] for k in keys]])
+                        "ms per month", "", "", extra["scale_repeats"], "",
+                        *[env[k] for k in keys]])
 
 
 def main(argv: list[str] | None = None) -> int:
