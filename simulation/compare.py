@@ -502,7 +502,8 @@ def compare(baseline: Scenario | Arm, countermeasures: Sequence[Scenario | Arm],
         "alpha": alpha, "confidence_level": 1 - alpha, "correction": correction,
         "rank_by": rank_by,
         "criterion": f"{by_key[rank_by].label}: mean change versus baseline over "
-                     f"{len(seeds)} paired replicates, {better} is better",
+                     f"{len(seeds)} {'paired' if pairing == 'crn' else 'independent'} "
+                     f"replicates, {better} is better",
         "households": sc.households, "households_represented": sc.region.households_represented,
         "start": start, "months": months, "executor": executor,
         "workers": workers or (default_workers() if executor == "process" else 1),

@@ -200,6 +200,11 @@ def _year(dates: pd.Series | np.ndarray) -> np.ndarray:
     return d.str[:4].astype(int).to_numpy() + (d.str[5:7].astype(int).to_numpy() - 1) / 12
 
 
+def _paired(comp: Comparison) -> str:
+    """'paired ' when replicates share seeds (common random numbers), else nothing."""
+    return "paired " if comp.meta["pairing"] == "crn" else ""
+
+
 def _colours(arms: list[str]) -> dict[str, str]:
     cmap = plt.get_cmap("tab10")
     out = {arms[0]: "black"}
@@ -234,8 +239,9 @@ def fig_trajectories(comp: Comparison) -> plt.Figure:
         _band_panel(ax, traj, series, arms, colours, diff, scale, tr)
         ax.set_title(title, fontsize=10)
     axes[0, 0].legend(fontsize=8, loc="upper right")
-    fig.suptitle("Trajectories: mean over replicates with 95% bands (right: paired change "
-                 "versus baseline; dashed: start of transition)", fontsize=10)
+    fig.suptitle("Trajectories: mean over replicates with 95% bands (right: "
+                 f"{_paired(comp)}change versus baseline; dashed: start of transition)",
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -251,8 +257,8 @@ def fig_smith(comp: Comparison) -> plt.Figure:
         axes[0, j].set_title(s.replace("smith_", "").capitalize() + " index", fontsize=10)
         axes[1, j].set_title("change vs baseline", fontsize=9)
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle("Smith's four factors over time (top: level; bottom: paired change versus "
-                 "baseline, 95% band)", fontsize=10)
+    fig.suptitle("Smith's four factors over time (top: level; bottom: "
+                 f"{_paired(comp)}change versus baseline, 95% band)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -278,8 +284,8 @@ def fig_cost_effectiveness(comp: Comparison) -> plt.Figure:
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("Extra people lifted versus baseline (people in exited state at end)")
     ax.set_ylabel("Extra spending versus baseline (million yuan)")
-    ax.set_title("Cost-effectiveness: each dot is one paired replicate; marker = mean with "
-                 "95% CI", fontsize=10)
+    ax.set_title(f"Cost-effectiveness: each dot is one {_paired(comp)}replicate; marker = "
+                 "mean with 95% CI", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -417,13 +423,15 @@ def render_html(comp: Comparison, figures: dict[str, str], title: str) -> str:
     headline = _section(
         "Headline: change versus baseline", _p(
             "For each countermeasure, the outcome under the baseline and under the "
-            "countermeasure (means over replicates) and the paired change with its interval "
+            f"countermeasure (means over replicates) and the {_paired(comp)}change with its "
+            "interval "
             "and an explicit statement. Cost per person lifted is total spending divided by "
             "people in the exited state at the end."), tab("headline"), anchor="headline")
     trajectories = _section(
         "Trajectories", _figure(figures["trajectories"], "incidence and income trajectories",
                                 "Incidence and per-capita income by arm; bands are 95% "
-                                "intervals of the mean (right: of the paired change)."),
+                                "intervals of the mean (right: of the "
+                                f"{_paired(comp)}change)."),
         anchor="trajectories")
     periods = _section(
         "Results by period: the push to 2020 and the transition after it",
@@ -435,7 +443,8 @@ def render_html(comp: Comparison, figures: dict[str, str], title: str) -> str:
         "Cost-effectiveness", _figure(figures["cost_effectiveness"], "cost-effectiveness plot",
                                       "Extra spending against extra people lifted."),
         _p("Yuan per extra person lifted is the mean extra spending over the mean extra "
-           "people lifted (paired bootstrap interval). It is left undefined when the extra "
+           f"people lifted ({_paired(comp)}bootstrap interval). It is left undefined when the "
+           "extra "
            "people lifted are not distinguishable from zero, and not given for a dominant "
            "countermeasure (more people lifted for no extra spending) or a dominated one "
            "(fewer for no saving). When both are negative it is the saving per person fewer "
