@@ -44,7 +44,8 @@ def build_spec(args: argparse.Namespace) -> CalibrationSpec:
     if not path.is_file():
         raise CalibrationError(f"{path}: no such file (expected a target file or a "
                                "calibration YAML)")
-    if _is_spec(path):
+    is_spec = _is_spec(path)
+    if is_spec:
         data = load_spec(path).model_dump(mode="json")
         if args.scenario:
             data["scenario"] = args.scenario
@@ -70,7 +71,7 @@ def build_spec(args: argparse.Namespace) -> CalibrationSpec:
         key, value = parse_override(text)
         overrides[key] = value
     data["scenario_overrides"] = overrides
-    return parse_spec(data, str(path), path.parent if _is_spec(path) else None)
+    return parse_spec(data, str(path), path.parent if is_spec else None)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
