@@ -55,6 +55,7 @@ from simulation.executors import Task
 from simulation.scenario import (
     Scenario,
     ScenarioError,
+    get_dotted,
     load_scenario,
     parse_override,
     with_overrides,
@@ -306,14 +307,12 @@ def _numeric(v: Any) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
 
 
-def _field_kind(base: Scenario, path: str) -> type | None:
-    """Python type of the current value at a dotted path, or None if there is none."""
-    node: Any = base.model_dump(mode="json")
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return type(node)
+def _field_kind(dump: dict, path: str) -> type | None:
+    """Python type of the current value at a dotted path of a dumped scenario, or None."""
+    try:
+        return type(get_dotted(dump, path))
+    except KeyError:
+        return None
 
 
 def _unit_design(spec: SweepSpec, d: int) -> np.ndarray:
@@ -360,8 +359,9 @@ def make_plan(spec: SweepSpec) -> Plan:
     params = list(spec.vary)
     first = next(iter(bases.values()))
     kinds: dict[str, type | None] = {}
+    first_dump = first.model_dump(mode="json")
     for p in params:
-        kinds[p] = _field_kind(first, p)
+        kinds[p] = _field_kind(first_dump, p)
         if kinds[p] is None:
             raise SweepError(f"sweep '{spec.name}', field 'vary.{p}': not a scenario field "
                              "(expected a dotted path such as instruments.microcredit.budget;"
