@@ -22,12 +22,6 @@ from simulation.scenario import Behaviour
 from simulation.streams import Streams
 
 
-def apply_probability(b: Behaviour, hh: HouseholdTable, k: int, gain: np.ndarray,
-                      ability: np.ndarray, risk: float, peer: np.ndarray) -> np.ndarray:
-    return _probability(b, hh.understanding[:, k], hh.trust, hh.motivation, hh.risk_aversion,
-                        gain, ability, risk, peer)
-
-
 def _probability(b: Behaviour, understanding: np.ndarray, trust: np.ndarray,
                  motivation: np.ndarray, risk_aversion: np.ndarray, gain: np.ndarray,
                  ability: np.ndarray, risk: float, peer: np.ndarray) -> np.ndarray:
@@ -38,22 +32,11 @@ def _probability(b: Behaviour, understanding: np.ndarray, trust: np.ndarray,
     return b.consideration_rate / (1.0 + np.exp(-u))
 
 
-def choose(b: Behaviour, hh: HouseholdTable, k: int, name: str, eligible: np.ndarray,
-           gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
-           slots: int, month: int, streams: Streams) -> np.ndarray:
-    """Rows of households that join programme k this month (at most `slots`)."""
-    if slots <= 0:
-        return np.empty(0, dtype=np.int64)
-    candidates = eligible & (hh.understanding[:, k] > 0) & ~hh.participating[:, k]
-    rows = np.flatnonzero(candidates)
-    return choose_rows(b, hh, k, name, rows, gain[rows], ability[rows], risk, peer[rows],
-                       slots, month, streams)
-
-
 def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.ndarray,
                 gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
                 slots: int, month: int, streams: Streams) -> np.ndarray:
-    """`choose` given the candidate rows and their gains, abilities and peer shares.
+    """Rows of households that join programme k this month (at most `slots`), given the
+    candidate rows (aware, eligible non-members) and their gains, abilities and peer shares.
 
     Draws are per household from the programme's own streams (common random numbers), so
     computing only for candidates changes nothing; the ranking draw is made only when more

@@ -120,9 +120,6 @@ class HouseholdTable:
             return np.float32(np.dot(self.size, mask))
         return self.size[mask].sum()
 
-    def poor(self, line: float) -> np.ndarray:
-        return self.annual_income < line
-
 
 def build_households(scenario: Scenario, villages: Villages, streams: Streams) -> HouseholdTable:
     """Draw the population; households are sorted by village (needed by the network)."""

@@ -20,7 +20,7 @@ from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
 from simulation.environment import Shocks, build_villages
 from simulation.households import Household, build_households
-from simulation.instruments import BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
+from simulation.instruments import ALL, BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
 from simulation.network import build_network, product_rows
 from simulation.scenario import CHANNELS, PROGRAMMES, Scenario
@@ -66,7 +66,7 @@ class PovertyModel(mesa.Model):
         self.shocks = Shocks(scenario, self.villages)
         self.intensity = {name: ch.intensity for name, ch in scenario.channels.items()}
         self.instruments: dict[str, InstrumentBase] = {}
-        for cls in BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES:
+        for cls in ALL:
             self.instruments[cls.key] = cls(self, getattr(scenario.instruments, cls.key))
         # Actors beyond government and the post-2020 transition (docs/model.md).
         self.actors = Actors(self)

@@ -67,11 +67,6 @@ class TransitionPolicy:
     def mode(self, key: str) -> TransitionMode:
         return self.cfg.modes.get(key, self.cfg.default_mode)
 
-    @property
-    def active(self) -> bool:
-        """Whether any instrument or actor is affected at all."""
-        return any(self.mode(k) != TransitionMode.CONFIGURED for k in self.funds)
-
     def weight(self, key: str, month: int) -> float:
         """Share of the planned pace an instrument or actor keeps in this month."""
         if self.t0 is None or month < self.t0:

@@ -86,7 +86,3 @@ class FundGroup:
     remaining = property(lambda self: self._sum("remaining"))
     month_spent = property(lambda self: self._sum("month_spent"))
     idle = property(lambda self: self._sum("idle"))
-
-    def begin_month(self) -> None:
-        for f in self.funds:
-            f.begin_month()
