@@ -81,7 +81,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
         if name == "cadre_visit":
             rows = visits.draw(streams, month, n, intensity[name])
             # Face to face: cadres explain, so understanding depends little on schooling.
-            target = ch.fidelity * (0.8 + 0.2 * _comprehension(hh, rows))
+            target = ch.fidelity * (0.8 + 0.2 * RowView(hh, rows).comprehension)
             return Reach(len(rows), [(rows, cols, target)], rows)
         u = streams.uniform(f"channel.{name}", month, n)
         if name == "word_of_mouth":
@@ -101,7 +101,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
         if name == "villagers_meeting":
             p = p * (1.0 - 0.5 * remoteness_village[view.village])  # remote hamlets attend less
         rows = maybe[u[maybe] < p]
-        return Reach(len(rows), [(rows, cols, ch.fidelity * _comprehension(hh, rows))])
+        return Reach(len(rows), [(rows, cols, ch.fidelity * RowView(hh, rows).comprehension)])
 
     # Streams are keyed by channel and month: skipping a channel's draw shifts no other.
     active = [name for c, name in enumerate(CHANNELS)
@@ -136,14 +136,6 @@ class Reach:
     visited: np.ndarray | None = None
 
 
-def _comprehension(hh: HouseholdTable, rows: np.ndarray) -> np.ndarray:
-    """`hh.comprehension[rows]`, computed for those rows only."""
-    prop = getattr(type(hh), "comprehension", None)
-    if isinstance(prop, property):
-        return prop.fget(RowView(hh, rows))
-    return hh.comprehension[rows]
-
-
 def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
                    aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> Reach:
     """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
@@ -158,7 +150,7 @@ def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.n
         return Reach(0, [])
     share = product_rows(network, maybe, aware)
     reached = u[maybe][:, None] < scale * share
-    target = ch.fidelity * _comprehension(hh, maybe)
+    target = ch.fidelity * RowView(hh, maybe).comprehension
     updates = [(maybe[reached[:, j]], np.array([k]), target[reached[:, j]])
                for j, k in enumerate(cols)]
     return Reach(int(reached.any(axis=1).sum()), updates)

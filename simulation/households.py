@@ -77,7 +77,9 @@ class HouseholdTable:
         self.productivity = np.ones(n, dtype=np.float32)
         self.wage_multiplier = np.ones(n, dtype=np.float32)
         self.ill_left = np.zeros(n, dtype=np.int16)
-        self.income = np.zeros((n, len(Source)), dtype=np.float64)
+        # Column-major: every rule reads or writes one source at a time, and the row sums
+        # (sum(axis=1)) then add whole columns; values are identical to the row-major layout.
+        self.income = np.zeros((n, len(Source)), dtype=np.float64, order="F")
         self.annual_income = np.zeros(n, dtype=np.float64)
         self.state = np.zeros(n, dtype=np.int8)
         self.registered = np.zeros(n, dtype=bool)
@@ -158,9 +160,6 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
         risk_aversion=risk_aversion.astype(np.float32), motivation=motivation, trust=trust,
         conceal=conceal, farm_base=monthly * (1 - wage_share), wage_base=monthly * wage_share)
     table.annual_income[:] = 12.0 * monthly
-    # Column-major income: every rule reads or writes one source at a time, and the row sums
-    # (sum(axis=1)) then add whole columns; values are identical to the row-major layout.
-    table.income = np.zeros((n, len(Source)), dtype=np.float64, order="F")
     return table
 
 

@@ -19,11 +19,11 @@ from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
 from simulation.environment import Shocks, build_villages
-from simulation.households import Household, build_households
+from simulation.households import Household, Source, build_households
 from simulation.instruments import ALL, BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
 from simulation.network import build_network, product_rows
-from simulation.scenario import CHANNELS, PROGRAMMES, Scenario
+from simulation.scenario import CHANNELS, PRODUCTIVE, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
 from simulation.timeline import month_index, month_label, year_of
@@ -32,9 +32,6 @@ from simulation.transition import TransitionPolicy
 #: Below this many households, Household agents are created at set-up.
 AGENT_VIEW_LIMIT = 5_000
 
-#: Programmes that count as productive participation (raise motivation).
-PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
-                                            "tourism", "skills_training")]
 
 
 class PovertyModel(mesa.Model):
@@ -265,8 +262,6 @@ class PovertyModel(mesa.Model):
     def _drift_attitudes(self) -> None:
         """Transfers alone breed dependency; productive participation builds drive."""
         hh, b = self.households, self.config.behaviour
-        from simulation.households import Source  # local: avoids a cycle in type checkers
-
         productive = hh.participating[:, PRODUCTIVE[0]].copy()  # any over the columns
         for k in PRODUCTIVE[1:]:
             productive |= hh.participating[:, k]

@@ -558,6 +558,10 @@ class Instruments(Strict):
 #: Programmes households learn about and take up (columns of the awareness matrix).
 PROGRAMMES = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
               "skills_training")
+#: Columns of the programmes that count as productive participation (they raise motivation;
+#: returns to poverty are split by them).
+PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
+                                            "tourism", "skills_training")]
 
 
 # ------------------------------------------------------- actors beyond government

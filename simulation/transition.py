@@ -33,15 +33,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.scenario import PROGRAMMES, TransitionMode
+from simulation.scenario import PRODUCTIVE, TransitionMode
 from simulation.timeline import calendar_month_of, month_index
 
 if TYPE_CHECKING:
     from simulation.instruments.base import InstrumentBase
     from simulation.model import PovertyModel
 
-PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
-                                            "tourism", "skills_training")]
 
 
 class TransitionPolicy:
