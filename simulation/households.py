@@ -37,6 +37,13 @@ class Source(IntEnum):
     TRANSFER = 4
 
 
+def sums_exactly(size: np.ndarray) -> bool:
+    """Whether every float32 sum of these household sizes is exact, in any order: they are
+    whole numbers and their total is below 2**24."""
+    return (float(size.sum(dtype=np.float64)) < 2 ** 24
+            and bool(np.all(size == np.floor(size))))
+
+
 @dataclass
 class HouseholdTable:
     village: np.ndarray
@@ -72,8 +79,7 @@ class HouseholdTable:
 
     def __post_init__(self) -> None:
         n, p = len(self.village), len(PROGRAMMES)
-        self.people_exact = (float(self.size.sum(dtype=np.float64)) < 2 ** 24
-                             and bool(np.all(self.size == np.floor(self.size))))
+        self.people_exact = sums_exactly(self.size)
         self.productivity = np.ones(n, dtype=np.float32)
         self.wage_multiplier = np.ones(n, dtype=np.float32)
         self.ill_left = np.zeros(n, dtype=np.int16)

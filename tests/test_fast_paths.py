@@ -62,11 +62,19 @@ def test_stable_order_is_the_stable_argsort():
 def test_people_in_equals_masked_sum():
     model = PovertyModel(load_scenario("demo", households=3000), seed=2)
     hh = model.households
-    assert hh.people_exact
-    mask = np.random.default_rng(1).random(hh.n) < 0.37
-    assert hh.people_in(mask) == hh.size[mask].sum()
-    hh.people_exact = False  # the fallback path gives the same value
-    assert hh.people_in(mask) == hh.size[mask].sum()
+    assert hh.people_exact  # so people_in takes the dot-product path
+    rng = np.random.default_rng(1)
+    for share in (0.0, 0.01, 0.37, 1.0):
+        mask = rng.random(hh.n) < share
+        assert hh.people_in(mask) == hh.size[mask].sum()
+
+
+def test_sizes_that_would_not_sum_exactly_are_recognised():
+    from simulation.households import sums_exactly
+
+    assert sums_exactly(np.array([1, 4, 7], dtype=np.float32))
+    assert not sums_exactly(np.array([1, 2.5], dtype=np.float32))  # not whole numbers
+    assert not sums_exactly(np.full(3_000_000, 6, dtype=np.float32))  # 18M people > 2**24
 
 
 def test_people_sums_of_the_metrics_equal_the_plain_masked_sums():
