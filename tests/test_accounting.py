@@ -53,3 +53,8 @@ def test_exits_and_returns_match_state_changes(baseline_result):
     df = baseline_result.monthly
     # A return needs an earlier exit: cumulative returns never exceed cumulative exits.
     assert (df["cumulative_returns"] <= df["cumulative_exits"] + 1e-9).all()
+    # The exited state is entered only by an exit and left only by a return, so the people
+    # in it are the exits so far minus the returns so far, every month.
+    np.testing.assert_allclose(df["cumulative_exits"] - df["cumulative_returns"],
+                               df["people_lifted"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(df["exits"].cumsum(), df["cumulative_exits"], rtol=1e-12)

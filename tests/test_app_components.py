@@ -448,7 +448,7 @@ def test_exports_are_yaml_the_cli_accepts_and_csv(tmp_path):
         model.initial_config.content_hash())
 
 
-def test_povsim_app_command_serves_on_localhost():
+def test_povsim_app_command_targets_localhost():  # served in tests/browser/test_app.py
     from simulation.app_cli import APP, command
     from simulation.cli import build_parser
 
