@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from simulation.runner import run
 from simulation.scenario import Scenario, load_scenario, with_overrides
+
+
+def seeds_dir() -> Path:
+    """The five seed papers the model cites: $POVSIM_SEEDS, ../shared/seeds next to the
+    checkout, or /work/shared/seeds. Citation tests check against them, so they must exist."""
+    root = Path(__file__).resolve().parent.parent
+    candidates = [os.environ.get("POVSIM_SEEDS"), root.parent / "shared" / "seeds",
+                  Path("/work/shared/seeds")]
+    for c in candidates:
+        if c and Path(c).is_dir() and any(Path(c).glob("00*_*.txt")):
+            return Path(c)
+    pytest.fail("seed papers not found (set POVSIM_SEEDS to the folder of 00N_*.txt files)")
 
 
 def transfers_paid(model, months: int) -> float:

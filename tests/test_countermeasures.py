@@ -22,9 +22,9 @@ from simulation.scenario import (
     resolve,
     scenarios_dir,
 )
+from tests.conftest import seeds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = Path("/work/shared/seeds")
 SOURCES = ROOT / "docs" / "sources.md"
 OVERLAYS = sorted((scenarios_dir() / "countermeasures").glob("*.yaml"))
 ARCHETYPES = ["demo", "liangshan", "changting", "yunnan"]
@@ -61,7 +61,7 @@ def test_header_cites_a_seed_passage_that_exists(overlay):
     assert "extends" not in data, f"{overlay.name}: overlays must not extend an archetype"
     sources = SOURCES.read_text(encoding="utf-8") if SOURCES.exists() else ""
     for seed, section, quote, line in found:
-        files = list(SEEDS.glob(f"{seed}_*.txt"))
+        files = list(seeds_dir().glob(f"{seed}_*.txt"))
         assert len(files) == 1, f"{overlay.name}: no seed file {seed}"
         lines = files[0].read_text(encoding="utf-8").splitlines()
         hits = [i + 1 for i, ln in enumerate(lines) if norm(quote) in norm(ln)]

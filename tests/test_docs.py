@@ -11,12 +11,13 @@ Seed files are looked up in $POVSIM_SEEDS, then ../shared/seeds next to the chec
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import seeds_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_MD = ROOT / "docs" / "model.md"
@@ -27,15 +28,6 @@ CITATION = re.compile(r"\b(00\d)\s+(§\d+(?:\.\d+)*(?:\s*(?:,|and|–|-|/)\s*§\
 SECTION = re.compile(r"§(\d+(?:\.\d+)*)")
 # A numbered heading line: optional markdown/bold decoration, "4.3." or "2.1 ", then text.
 HEADING = re.compile(r"^[#\s*]*(\d+(?:\.\d+)*)\.?\s+\**\s*[A-Z]")
-
-
-def _seeds_dir() -> Path | None:
-    candidates = [os.environ.get("POVSIM_SEEDS"), ROOT.parent / "shared" / "seeds",
-                  Path("/work/shared/seeds")]
-    for c in candidates:
-        if c and Path(c).is_dir() and any(Path(c).glob("00*_*.txt")):
-            return Path(c)
-    return None
 
 
 def _text() -> str:
@@ -76,9 +68,7 @@ def _headings(path: Path) -> set[str]:
 
 
 def test_seed_section_citations_exist():
-    seeds = _seeds_dir()
-    if seeds is None:
-        pytest.skip("seed papers not available")
+    seeds = seeds_dir()
     files = {p.name[:3]: p for p in seeds.glob("00*_*.txt")}
     headings = {k: _headings(p) for k, p in files.items()}
     bad = []
@@ -98,9 +88,7 @@ def test_seed_section_citations_exist():
 
 def test_heading_parser_sees_numbered_seeds():
     """Guard against the parser silently finding nothing (which would hide bad citations)."""
-    seeds = _seeds_dir()
-    if seeds is None:
-        pytest.skip("seed papers not available")
+    seeds = seeds_dir()
     for p in seeds.glob("00*_*.txt"):
         if p.name[:3] not in UNNUMBERED:
             assert {"1", "2"} <= _headings(p), f"no numbered headings found in {p.name}"
