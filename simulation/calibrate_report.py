@@ -51,8 +51,11 @@ def _scale(t: Target) -> tuple[float, str]:
     return 1.0, t.unit.replace("_", " ")
 
 
-def target_figure(result: FitResult, runs: list[pd.DataFrame], path: Path) -> Path:
-    """One panel per target: model (band over replicates) and target (±2 s.e.)."""
+def target_figure(result: FitResult, runs: list[pd.DataFrame], per: pd.DataFrame,
+                  path: Path) -> Path:
+    """One panel per target: model (band over replicates) and target (±2 s.e.).
+
+    `per`: the model value of every target in each of `runs` (one row per run)."""
     p = result.problem
     targets = [(t, "fitted") for t in p.fitted] + [(t, "held out") for t in p.held_out]
     ncol = min(3, len(targets))
@@ -64,7 +67,7 @@ def target_figure(result: FitResult, runs: list[pd.DataFrame], path: Path) -> Pa
     for ax, (t, role) in zip(axes.flat, targets, strict=False):
         k, unit = _scale(t)
         colour = "tab:blue" if role == "fitted" else "tab:orange"
-        values = np.array([p.values(m)[t.name] for m in runs]) * k
+        values = per[t.name].to_numpy() * k
         series = [model_band_series(t, m) for m in runs]
         if series[0] is not None:
             x = pd.to_datetime(runs[0]["date"], format="%Y-%m")
@@ -189,7 +192,7 @@ def write_report(result: FitResult, out: Path | None = None) -> Path:
     table["model_report_lo"] = [float(per[n].min()) for n in table["target"]]
     table["model_report_hi"] = [float(per[n].max()) for n in table["target"]]
     table.to_csv(rep / "targets.csv", index=False)
-    figs = {"targets": target_figure(result, runs, rep / "targets.png"),
+    figs = {"targets": target_figure(result, runs, per, rep / "targets.png"),
             "loss": loss_figure(table, rep / "loss_components.png"),
             "trace": trace_figure(result, rep / "trace.png"),
             "profile": profile_figure(result, rep / "profile.png")}
