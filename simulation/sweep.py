@@ -251,9 +251,6 @@ class Plan:
     spec: SweepSpec
     sweep_id: str
     params: list[str]
-    bases: dict[str, Scenario]
-    design: pd.DataFrame  # design_index + one column per parameter (actual values)
-    unit: np.ndarray | None  # design in SALib's coordinates (log10 for log ranges)
     points: pd.DataFrame  # point_id, scenario, design_index + parameter columns
     tasks: list[Task] = field(default_factory=list)  # tag = (point_id, replicate)
     scenario_hashes: dict[int, str] = field(default_factory=dict)
@@ -261,10 +258,6 @@ class Plan:
     @property
     def run_keys(self) -> list[str]:
         return [f"{self.scenario_hashes[t.tag[0]]}-{t.seed}" for t in self.tasks]
-
-    def problem(self) -> dict:
-        """The SALib problem (bounds in sampling coordinates: log10 for log ranges)."""
-        return salib_problem(self.spec)
 
     def sweep_row(self) -> dict:
         return {"sweep_id": self.sweep_id, "name": self.spec.name, "design": self.spec.design,
@@ -434,7 +427,7 @@ def make_plan(spec: SweepSpec) -> Plan:
                         "bases": {k: v.content_hash() for k, v in bases.items()}},
                        sort_keys=True)
     sweep_id = f"{spec.name}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
-    return Plan(spec, sweep_id, params, bases, design, unit, points, tasks, hashes)
+    return Plan(spec, sweep_id, params, points, tasks, hashes)
 
 
 def _plain(v: Any) -> Any:
