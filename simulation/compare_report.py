@@ -32,10 +32,6 @@ import pandas as pd  # noqa: E402
 
 from simulation.compare import Comparison  # noqa: E402
 
-#: Tables shown in the HTML report, in order (all tables are stored as CSV and Parquet).
-HTML_TABLES = ("ranking", "headline", "periods", "cost_effectiveness", "deciles",
-               "winners_losers", "groups", "arms", "replicates")
-
 
 # --------------------------------------------------------------------------- formatting
 def _num(x: float, decimals: int, suffix: str = "", sign: bool = False) -> str:

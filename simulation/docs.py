@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from simulation.scenario import Scenario
+from simulation.scenario import Beta, Scenario
 
 
 def _description(model: type[BaseModel], name: str) -> str:
@@ -25,21 +25,17 @@ def _rows(model: BaseModel, prefix: str) -> list[tuple[str, Any, str]]:
     for name in type(model).model_fields:
         value = getattr(model, name)
         path = f"{prefix}{name}"
-        if isinstance(value, BaseModel) and name not in ("remoteness", "terrain",
-                                                        "tourism_resource"):
-            if type(value).__name__ == "Beta":
-                rows.append((path, f"Beta({value.a:g}, {value.b:g})",
-                             _description(type(model), name)))
-            else:
-                rows += _rows(value, f"{path}.")
+        if isinstance(value, Beta):
+            rows.append((path, f"Beta({value.a:g}, {value.b:g})",
+                         _description(type(model), name)))
+        elif isinstance(value, BaseModel):
+            rows += _rows(value, f"{path}.")
         elif isinstance(value, dict) and value and isinstance(next(iter(value.values())),
                                                               BaseModel):
             for key, sub in value.items():
                 rows += _rows(sub, f"{path}.{key}.")
         else:
-            if isinstance(value, BaseModel):  # Beta on region
-                value = f"Beta({value.a:g}, {value.b:g})"
-            elif hasattr(value, "value"):
+            if hasattr(value, "value"):
                 value = value.value
             elif isinstance(value, dict | list):
                 value = json.dumps(value)

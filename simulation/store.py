@@ -41,9 +41,6 @@ from simulation.scenario import PROGRAMMES
 
 DEFAULT_DB = Path("results") / "povsim.duckdb"
 
-#: Columns that tie every stored row to its run and the model that produced it.
-KEY_COLUMNS = ("run_key", "scenario_hash", "seed", "model_version")
-
 _DDL = """
 CREATE TABLE IF NOT EXISTS scenarios (
     scenario_hash VARCHAR PRIMARY KEY, scenario_name VARCHAR, scenario_yaml VARCHAR);

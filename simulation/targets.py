@@ -450,7 +450,3 @@ def model_band_series(target: Target, monthly: pd.DataFrame) -> pd.Series | None
         return None
     return stock_series(target, monthly)
 
-
-def is_share_like(target: Target) -> bool:
-    return target.unit in ("share", "fraction_per_year")
-
