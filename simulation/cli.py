@@ -90,13 +90,12 @@ def profile_table(meta: dict) -> Table:
 
 def _with_base(args: argparse.Namespace):
     """A countermeasure file applied on top of an archetype: `--base ARCHETYPE`."""
-    from simulation.scenario import deep_merge, finish, load_raw, resolve
+    from simulation.scenario import finish, load_raw, overlay_on, resolve
 
     base = load_raw(resolve(args.base))
-    overlay = load_raw(resolve(args.scenario))
-    data = deep_merge(base, overlay)
-    data["name"] = f"{overlay.get('name', Path(args.scenario).stem)}@{base.get('name', args.base)}"
-    return finish(data, f"{args.scenario} on base {args.base}", args.set, args.households)
+    base.setdefault("name", args.base)
+    return finish(overlay_on(base, args.scenario), f"{args.scenario} on base {args.base}",
+                  args.set, args.households)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

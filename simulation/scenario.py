@@ -1052,6 +1052,15 @@ def override_items(overrides: Overrides) -> list[tuple[str, Any]]:
     return [parse_override(o) for o in overrides]
 
 
+def overlay_on(base: dict, overlay_ref: str | Path) -> dict:
+    """A countermeasure overlay (file or bundled name) deep-merged onto an archetype's
+    mapping, named `OVERLAY@ARCHETYPE`; `finish` or `build` then validates it."""
+    overlay = load_raw(resolve(overlay_ref))  # also looks in scenarios/countermeasures/
+    data = deep_merge(base, overlay)
+    data["name"] = f"{overlay.get('name', Path(overlay_ref).stem)}@{base.get('name', 'base')}"
+    return data
+
+
 def finish(data: dict, source: str, overrides: Overrides = None,
            households: int | None = None) -> Scenario:
     """The one order every entry point uses: resolve `scale:`/`per_household:` blocks, then

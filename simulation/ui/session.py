@@ -49,6 +49,7 @@ from simulation.scenario import (
     list_bundled,
     load_raw,
     load_scenario,
+    overlay_on,
     resolve,
     scenarios_dir,
     with_overrides,
@@ -132,10 +133,8 @@ def countermeasure_on(archetype: str | Scenario, countermeasure: str) -> Scenari
     """A countermeasure overlay deep-merged onto an archetype (as `povsim run --base`)."""
     base = (archetype.model_dump(mode="json") if isinstance(archetype, Scenario)
             else load_raw(resolve(archetype)))
-    overlay = load_raw(resolve(countermeasure))  # also looks in scenarios/countermeasures/
-    data = deep_merge(base, overlay)
-    data["name"] = f"{overlay.get('name', countermeasure)}@{base.get('name', 'base')}"
-    return build(data, f"{countermeasure} on base {base.get('name', 'base')}")
+    return build(overlay_on(base, countermeasure),
+                 f"{countermeasure} on base {base.get('name', 'base')}")
 
 
 # ------------------------------------------------------------------- policy controls
