@@ -207,10 +207,10 @@ class Recorder:
     def _record_villages(self, poor: np.ndarray) -> None:
         m = self.model
         hh, v = m.households, m.villages
-        people = np.bincount(hh.village, weights=hh.size, minlength=v.n)
+        people = m.village_people
         poor_people = np.bincount(hh.village, weights=hh.size * poor, minlength=v.n)
         income = np.bincount(hh.village, weights=hh.size * hh.annual_income, minlength=v.n)
-        counts = np.bincount(hh.village, minlength=v.n)
+        counts = m.village_households
         with np.errstate(invalid="ignore", divide="ignore"):
             block = {  # columns of arrays; one DataFrame is built at the end
                 "date": np.full(v.n, m.label, dtype=object), "year": np.full(v.n, m.year),

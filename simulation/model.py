@@ -58,6 +58,8 @@ class PovertyModel(mesa.Model):
         self.cooperatives = build_cooperatives(scenario, self.villages, self.streams)
         self._seed_cooperative_members()
         self.initial_market_access = self.villages.market_access.copy()
+        # Households never change village: their counts per village are fixed.
+        self.village_households = np.bincount(hh.village, minlength=self.villages.n)
         self.village_people = np.bincount(hh.village, weights=hh.size,
                                           minlength=self.villages.n)
         self.shocks = Shocks(scenario, self.villages)
@@ -233,7 +235,7 @@ class PovertyModel(mesa.Model):
         # Cadre visits: each task force visits up to visits_per_month x effort homes,
         # registered households twice as often.
         effort_village = self.cadres.effort
-        per_village = np.bincount(hh.village, minlength=self.villages.n).astype(float)
+        per_village = self.village_households.astype(float)
         # A sampled household stands for 1/scale real ones, so a task force's visits cover
         # visits x effort x scale sampled households of its village (computed per village).
         base = np.minimum(cfg.cadres.visits_per_month * effort_village * self.scale
