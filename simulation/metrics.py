@@ -110,12 +110,12 @@ class Recorder:
         self.cum_returns = 0.0
         self.village_rows: list[dict[str, np.ndarray]] = []
 
-    def record(self, exits: np.ndarray, returns: np.ndarray) -> None:
+    def record(self, poor: np.ndarray, exits: np.ndarray, returns: np.ndarray) -> None:
+        """Append this month's row; `poor`: households below the line now."""
         m = self.model
         hh, people = m.households, m.households.size
         total_people = float(people.sum())
         up = 1.0 / m.scale  # sample -> region
-        poor = hh.annual_income < m.line
         n = hh.n
         sums = _PeopleSums(hh, {
             "poor": poor, "registered": hh.registered, "elderly": self.elderly,

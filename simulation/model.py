@@ -72,7 +72,7 @@ class PovertyModel(mesa.Model):
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self._set_time_factors()
-        poverty.initial_states(hh, self.line)
+        poverty.initial_states(hh, hh.annual_income < self.line)
         self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
         self.recorder = Recorder(self)
         self.tracked = self._pick_tracked(200)
@@ -180,19 +180,20 @@ class PovertyModel(mesa.Model):
                 self.instruments[cls.key].step(self)
         with timed("income.finalise"):
             income.finalise(self)
+            poor = hh.annual_income < self.line  # who is income-poor at the end of the month
             if self.month == 0:  # states are set on the first month's income, not the draw
-                poverty.initial_states(hh, self.line)
+                poverty.initial_states(hh, poor)
                 exits = returns = np.zeros(hh.n, dtype=bool)
             else:
-                exits, returns = poverty.transition(hh, self.line)
-            self.transition.assess(self)
+                exits, returns = poverty.transition(hh, poor)
+            self.transition.assess(self, poor)
             self._drift_attitudes()
         with timed("smith"):
             self.month_spending = (sum(i.month_spent for i in self.instruments.values())
                                    + self.actors.month_spent)
             self.smith.update(self)
         with timed("metrics"):
-            self.recorder.record(exits, returns)
+            self.recorder.record(poor, exits, returns)
             self.tracked_history.append(hh.annual_income[self.tracked].copy())
         self.month += 1
         if self.finished:

@@ -7,9 +7,9 @@ import numpy as np
 from simulation.households import HouseholdTable, PovertyState
 
 
-def transition(hh: HouseholdTable, line: float) -> tuple[np.ndarray, np.ndarray]:
-    """Move households between states; returns masks of this month's exits and returns."""
-    poor = hh.annual_income < line
+def transition(hh: HouseholdTable, poor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move households between states given who is below the line now; returns masks of
+    this month's exits and returns."""
     s = hh.state
     exits = ((s == PovertyState.POOR) | (s == PovertyState.RETURNED)) & ~poor
     returns = (s == PovertyState.EXITED) & poor
@@ -20,5 +20,5 @@ def transition(hh: HouseholdTable, line: float) -> tuple[np.ndarray, np.ndarray]
     return exits, returns
 
 
-def initial_states(hh: HouseholdTable, line: float) -> None:
-    hh.state[:] = np.where(hh.annual_income < line, PovertyState.POOR, PovertyState.NON_POOR)
+def initial_states(hh: HouseholdTable, poor: np.ndarray) -> None:
+    hh.state[:] = np.where(poor, PovertyState.POOR, PovertyState.NON_POOR)

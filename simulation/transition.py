@@ -114,13 +114,13 @@ class TransitionPolicy:
                     f.allowance = CappedAllowance(self, key, f)  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ exit
-    def assess(self, model: PovertyModel) -> None:
-        """Measure the exit criteria; villages and the county exit when they hold."""
+    def assess(self, model: PovertyModel, poor: np.ndarray) -> None:
+        """Measure the exit criteria (`poor`: income-poor households now); villages and the
+        county exit when they hold."""
         hh, cfg = model.households, self.cfg
         self.ever_registered |= hh.registered
         people = hh.size
         total = float(people.sum())
-        poor = hh.annual_income < model.line
         composite = float(hh.people_in(hh.registered) / total)
         missed = float(hh.people_in(poor & ~hh.registered) / total)
         wrongful = float(hh.people_in(poor & ~hh.registered & self.ever_registered) / total)
