@@ -178,11 +178,13 @@ class Store:
                 for k, v in _run_rows(result).items()}
         key = str(result.meta["run_key"])
         if self.parquet is not None:
+            # A scenario's text is written once (its file is named by its content hash).
+            scen = self.parquet / "scenarios" / f"{rows['scenarios']['scenario_hash'][0]}.parquet"
+            if not scen.is_file():
+                _atomic_parquet(rows["scenarios"], scen)
             # runs/ last: its file is what marks the run complete.
-            for table in ("scenarios", "outcomes", "monthly", "runs"):
-                name = str(rows["scenarios"]["scenario_hash"][0]) if table == "scenarios" \
-                    else key
-                _atomic_parquet(rows[table], self.parquet / table / f"{name}.parquet")
+            for table in ("outcomes", "monthly", "runs"):
+                _atomic_parquet(rows[table], self.parquet / table / f"{key}.parquet")
         if self.con is not None:
             self._write_db(key, rows)
 
