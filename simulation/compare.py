@@ -27,7 +27,7 @@ from scipy import stats
 
 import simulation
 from simulation.executors import Task, default_workers, run_tasks
-from simulation.runner import git_commit, run
+from simulation.runner import SUMMARY_DATES, git_commit, run, summarise
 from simulation.scenario import (
     Scenario,
     ScenarioError,
@@ -41,7 +41,7 @@ from simulation.scenario import (
 from simulation.timeline import month_index, month_label
 
 #: Dates at which incidence is compared by default (those inside the run are used).
-DEFAULT_DATES = ("2016-12", "2020-12", "2025-12")
+DEFAULT_DATES = SUMMARY_DATES
 #: First month of the transition period after the 2020 deadline.
 TRANSITION_START = "2021-01"
 #: Seed of independent replicate i of countermeasure k (pairing="independent").
@@ -102,22 +102,20 @@ def _row_at(df: pd.DataFrame, date: str) -> int:
 
 
 def run_outcomes(monthly: pd.DataFrame, dates: Sequence[str]) -> dict[str, float]:
-    """Headline outcomes of one run from its monthly series."""
-    last = monthly.iloc[-1]
-    growth = monthly["income_growth"].dropna()
+    """Headline outcomes of one run from its monthly series (the run summary's figures,
+    named as the comparison names them, and incidence at each of `dates`)."""
+    s = summarise(monthly)
     out = {f"incidence_{d}": float(monthly["income_poverty_incidence"].iloc[_row_at(monthly, d)])
            for d in dates}
-    out |= {
-        "people_lifted": float(last["people_lifted"]),
-        "cumulative_exits": float(last["cumulative_exits"]),
-        "returns": float(last["cumulative_returns"]),
-        "income_growth": float(growth.mean()) if len(growth) else float("nan"),
-        "income_pc_end": float(last["income_pc"]),
-        "gini_end": float(last["gini"]),
-        "total_spending": float(last["cumulative_spending"]),
-        "cost_per_person_lifted": float(last["cost_per_person_lifted"]),
-    }
-    return out
+    return out | {name: s[key] for name, key in _SUMMARY_KEYS}
+
+
+#: Comparison outcome <- run summary key.
+_SUMMARY_KEYS = (("people_lifted", "people_lifted_end"), ("cumulative_exits", "cumulative_exits"),
+                 ("returns", "cumulative_returns"), ("income_growth", "mean_real_income_growth"),
+                 ("income_pc_end", "income_pc_end"), ("gini_end", "gini_end"),
+                 ("total_spending", "total_spending"),
+                 ("cost_per_person_lifted", "cost_per_person_lifted"))
 
 
 def periods_of(start: str, months: int, transition: str = TRANSITION_START
