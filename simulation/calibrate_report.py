@@ -9,7 +9,6 @@ own band (±2 standard errors from its stated uncertainty).
 from __future__ import annotations
 
 import html
-import json
 import math
 from pathlib import Path
 
@@ -116,8 +115,9 @@ def loss_figure(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def trace_figure(result: FitResult, path: Path) -> Path:
-    hist = history_frame(result)
+def trace_figure(result: FitResult, hist: pd.DataFrame, path: Path) -> Path:
+    """Each parameter over the evaluations (`hist`: calibrate.history_frame), and the best
+    loss so far."""
     names = result.problem.names
     fig, axes = plt.subplots(len(names) + 1, 1, figsize=(8, 2.2 * (len(names) + 1)),
                              sharex=True, constrained_layout=True)
@@ -137,10 +137,9 @@ def trace_figure(result: FitResult, path: Path) -> Path:
     return path
 
 
-def profile_figure(result: FitResult, path: Path) -> Path:
+def profile_figure(result: FitResult, hist: pd.DataFrame, path: Path) -> Path:
     """Lowest loss found in bins of each parameter: a profile read off the optimizer's
-    sample, with the near-best threshold."""
-    hist = history_frame(result)
+    sample (`hist`), with the near-best threshold."""
     names = result.problem.names
     delta = next(iter(result.uncertainty.values()))["delta_loss"]
     best = float(hist["loss"].min())
@@ -192,11 +191,11 @@ def write_report(result: FitResult, out: Path | None = None) -> Path:
     table["model_report_lo"] = [float(per[n].min()) for n in table["target"]]
     table["model_report_hi"] = [float(per[n].max()) for n in table["target"]]
     table.to_csv(rep / "targets.csv", index=False)
+    hist = history_frame(result)
     figs = {"targets": target_figure(result, runs, per, rep / "targets.png"),
             "loss": loss_figure(table, rep / "loss_components.png"),
-            "trace": trace_figure(result, rep / "trace.png"),
-            "profile": profile_figure(result, rep / "profile.png")}
-    fit = json.loads((out / "fit.json").read_text()) if (out / "fit.json").exists() else {}
+            "trace": trace_figure(result, hist, rep / "trace.png"),
+            "profile": profile_figure(result, hist, rep / "profile.png")}
     held = table[table["role"] == "held out"]
     params = pd.DataFrame([{"parameter": n, "low bound": prm.low, "high bound": prm.high,
                             "best": u["best"], "near-best low": u["low"],
@@ -227,7 +226,7 @@ img{{max-width:100%}}</style></head><body>
 {len(result.evaluations)} parameter points, {p.spec.replicates} replicate(s) each with common
 random numbers (seeds {p.spec.seeds}); optimizer {p.spec.optimizer.method}
 (seed {p.spec.optimizer.seed}): {html.escape(result.optimizer_message)}.
-Fit time {fit.get('seconds', result.seconds):.1f} s this session; best loss
+Fit time {result.seconds:.1f} s this session; best loss
 {result.best.loss:.4g}. Overlay: <code>best.yaml</code>.</p>
 <h2>Parameters</h2>
 <p>Near-best range: evaluated points within Δ = χ²<sub>k</sub>({p.spec.uncertainty_level})/2
