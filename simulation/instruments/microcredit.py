@@ -36,14 +36,15 @@ class Microcredit(TakeUp):
         hh = model.households
         return (hh.labour > 0) & (hh.head_age < 65) & (hh.loan_left == 0)
 
-    def ability(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
+    def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        hh = self.households(model, rows)
         return (0.4 * np.minimum(hh.education / 9.0, 1.0) + 0.3 * (hh.labour > 1)
                 + 0.3 * ~hh.elderly)
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
         c = self.cfg
-        return self.relative(model, np.full(model.households.n, c.loan_size * c.investment_return))
+        n = model.households.n if rows is None else len(rows)
+        return self.relative(model, np.full(n, c.loan_size * c.investment_return), rows)
 
     def place_cost(self, model: PovertyModel) -> float:
         c = self.cfg

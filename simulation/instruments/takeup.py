@@ -7,7 +7,6 @@ what a new place costs and what taking part delivers each month; the shared rule
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,12 +25,15 @@ class TakeUp(InstrumentBase):
         self.k = PROGRAMMES.index(self.key)
 
     # --- what subclasses define -------------------------------------------------
-    def ability(self, model: PovertyModel) -> np.ndarray:
-        """How able each household is to use the programme, 0..1."""
-        return np.ones(model.households.n, dtype=np.float32)
+    def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
+        """How able each household (or each of `rows`) is to use the programme, 0..1."""
+        n = model.households.n if rows is None else len(rows)
+        return np.ones(n, dtype=np.float32)
 
-    def expected_gain(self, model: PovertyModel) -> np.ndarray:
-        """Expected rise in per-capita income, relative to current income."""
+    def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None
+                      ) -> np.ndarray:
+        """Expected rise in per-capita income, relative to current income, for every
+        household or for `rows` only (the same values: the rule is per household)."""
         raise NotImplementedError
 
     def place_cost(self, model: PovertyModel) -> float:
@@ -68,8 +70,8 @@ class TakeUp(InstrumentBase):
                                   & ~hh.participating[:, self.k])
         if len(rows):
             rows = choose_rows(model.config.behaviour, hh, self.k, self.key, rows,
-                               self._on_rows(self.expected_gain, model, rows),
-                               self._on_rows(self.ability, model, rows), self.cfg.risk,
+                               self.expected_gain(model, rows),
+                               self.ability(model, rows), self.cfg.risk,
                                model.peer_share(rows, self.k), slots, month, model.streams)
         if len(rows):
             hh.participating[rows, self.k] = True
@@ -91,17 +93,6 @@ class TakeUp(InstrumentBase):
     def households(model: PovertyModel, rows: np.ndarray | None = None):
         """The household table, or a view of it restricted to `rows`."""
         return model.households if rows is None else RowView(model.households, rows)
-
-    _accepts_rows: dict = {}
-
-    def _on_rows(self, method, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
-        """`method(model)[rows]`, computed on the rows alone when the method takes `rows`."""
-        key = (type(self), method.__name__)
-        if key not in self._accepts_rows:
-            self._accepts_rows[key] = "rows" in inspect.signature(method).parameters
-        if self._accepts_rows[key]:
-            return method(model, rows=rows)
-        return method(model)[rows]
 
     def participants(self, model: PovertyModel) -> np.ndarray:
         return model.households.participating[:, self.k]
