@@ -176,5 +176,5 @@ class CappedAllowance:
         if policy.t0 is None or month < policy.t0 or month > policy.t_end:
             return type(f).allowance(f, month)
         cap = f.planned_pace * policy.weight(self.key, month) * policy.cfg.funding_factor
-        spendable = getattr(f, "spendable", f.remaining)
+        spendable = f.spendable
         return min(spendable, cap) if f.is_open(month) and spendable > 1e-9 else 0.0

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulation.instruments.base import CAMPAIGN_RATE, InstrumentBase
-from simulation.scenario import Delivery, Instrument
+from simulation.instruments.base import InstrumentBase
+from simulation.scenario import Instrument
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
@@ -37,17 +37,6 @@ class ActorFund(InstrumentBase):
     @property
     def spendable(self) -> float:
         return max(self.remaining - self.idle, 0.0)
-
-    def active(self, month: int) -> bool:
-        return self.is_open(month) and self.spendable > 1e-9
-
-    def allowance(self, month: int) -> float:
-        if not self.active(month):
-            return 0.0
-        even = self.spendable / (self.last - month + 1)
-        if self.cfg.delivery == Delivery.CAMPAIGN:
-            return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
-        return even
 
     def receive(self, amount: float) -> None:
         """Money arriving from outside the region's budget (donors, firms)."""

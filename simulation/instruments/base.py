@@ -40,17 +40,22 @@ class InstrumentBase:
     def is_open(self, month: int) -> bool:
         return self.cfg.enabled and self.first <= month <= self.last
 
+    @property
+    def spendable(self) -> float:
+        """Money that may still be spent (all of `remaining`, unless a ledger sets some aside)."""
+        return self.remaining
+
     def active(self, month: int) -> bool:
         """Open and with money left: only then does it act or get publicised."""
-        return self.is_open(month) and self.remaining > 1e-9
+        return self.is_open(month) and self.spendable > 1e-9
 
     def allowance(self, month: int) -> float:
         """Money this month may use: routine spreads the rest evenly, campaigns front-load."""
         if not self.active(month):
             return 0.0
-        even = self.remaining / (self.last - month + 1)
+        even = self.spendable / (self.last - month + 1)
         if self.cfg.delivery == Delivery.CAMPAIGN:
-            return min(self.remaining, max(even, CAMPAIGN_RATE * self.remaining))
+            return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
         return even
 
     def usable(self, month: int) -> float:
