@@ -76,8 +76,7 @@ class EnterpriseSector:
                 # in the region (dormitories, commuting).
                 pool = np.flatnonzero((hh.labour > 0) & (self.employer < 0)
                                       & self.fund.eligible(model))
-                u = model.streams.rng("enterprises.pick", month).random(len(pool))
-                pool = pool[np.argsort(u - hh.registered[pool], kind="stable")]
+                pool = a.pick(model, pool, len(pool), "enterprises.pick")
                 for v in villages:
                     self._join(model, int(v), commitment, left, pool)
         self._pay(model)
