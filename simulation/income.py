@@ -3,7 +3,8 @@ the poverty line.
 
 Farm income follows productivity, market access, village disasters and product prices;
 wage income follows the wage multiplier (training) and migrant employment (the 2020
-epidemic). Programmes add co-op, business and transfer income after this. Illness costs a
+epidemic). Programmes and actors add to them after this (co-op, business and transfer
+income; wages from firms' jobs and placements; farm sales to partner cities). Illness costs a
 share of market income while it lasts. All incomes grow at the baseline real growth plus
 inflation (reference-figures.md; economy section of the scenario). Households save a share
 of income above the line and draw on savings to pay for illness, so a shock hurts those

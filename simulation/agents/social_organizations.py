@@ -54,7 +54,7 @@ class SocialSector:
         self.potential = (int(round(cfg.potential_per_10k * rep / 1e4))
                           if cfg.enabled and self.fund.potential > 0 else 0)
         self.pace = self.fund.potential / max(self.fund.last - self.fund.first + 1, 1)
-        self.deadline = month_index("2020-12", model.config.start)
+        self.deadline = month_index(model.config.cadres.deadline, model.config.start)
         self.professional = np.zeros(0, dtype=bool)
         self.villages = np.zeros((0, cfg.villages_per_org), dtype=np.int64)
         self.balance = np.zeros(0)

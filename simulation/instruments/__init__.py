@@ -1,9 +1,10 @@
 """Policy instruments: each an object with dates, a budget, targeting and a delivery mode.
 
 The order below is the order they act within a month: the environment and cadres change
-first, then information spreads (publicity), then households are identified, join
-programmes and earn, and the minimum living top-up comes last because it fills the gap
-left by all other income.
+first (publicity only sets this month's channel intensities; the spread itself follows
+market income and the actors, in `PovertyModel.step`), then households are identified,
+join programmes and earn, and the minimum living top-up comes last because it fills the
+gap left by all other income.
 """
 
 from __future__ import annotations
