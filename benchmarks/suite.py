@@ -89,7 +89,7 @@ def environment() -> dict[str, str]:
     import scipy
 
     import simulation
-    from simulation.runner import git_commit
+    from simulation.runs.runner import git_commit
 
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True, cwd=ROOT).stdout.strip()

@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.executors import Task, default_workers, run_tasks
-from simulation.runner import run
+from simulation.runs.executors import Task, default_workers, run_tasks
+from simulation.runs.runner import run
 from simulation.scenario import load_scenario
 
 

@@ -3,7 +3,7 @@
     python -m benchmarks.worker run --scenario liangshan --households 1000000 [--boltzmann N]
     python -m benchmarks.worker throughput --households 20000 --runs 8 --workers 2
 
-`run` times one full run as `simulation.runner.run` does it (set-up, 144 monthly steps, the
+`run` times one full run as `simulation.runs.runner.run` does it (set-up, 144 monthly steps, the
 monthly table and the summary), reports the process's peak resident memory and the time
 per mechanism, and, with --boltzmann, then times Mesa's Boltzmann wealth example in the same
 process with the same harness.
@@ -48,7 +48,7 @@ def peak_rss_bytes() -> int:
 
 def cmd_run(args: argparse.Namespace) -> dict:
     from simulation.model import PovertyModel
-    from simulation.runner import summarise
+    from simulation.runs.runner import summarise
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, {"months": args.months} if args.months else None,
@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> dict:
 
 
 def cmd_throughput(args: argparse.Namespace) -> dict:
-    from simulation.executors import Task, run_tasks
+    from simulation.runs.executors import Task, run_tasks
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, households=args.households)

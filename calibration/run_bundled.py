@@ -21,8 +21,9 @@ BUNDLED = ("liangshan", "changting", "yunnan", "national")
 
 
 def fit_one(name: str, workers: int | None, restart: bool, out_root: Path) -> dict:
-    from simulation.calibrate import calibrate, load_spec
-    from simulation.calibrate_report import write_report
+    from simulation.calibration.fit import calibrate
+    from simulation.calibration.report import write_report
+    from simulation.calibration.spec import load_spec
 
     spec = load_spec(HERE / f"{name}.yaml")
     if workers is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.runner import run
+from simulation.runs.runner import run
 from simulation.scenario import Scenario, load_scenario, with_overrides
 
 

@@ -13,7 +13,7 @@ from simulation.agents.enterprises import Enterprise
 from simulation.agents.partner_cities import PartnerCityAgent
 from simulation.agents.social_organizations import SocialOrganization
 from simulation.model import PovertyModel
-from simulation.runner import run
+from simulation.runs.runner import run
 from simulation.scenario import Actors
 from tests.conftest import small, transfers_paid
 

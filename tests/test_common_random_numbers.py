@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.runner import run
+from simulation.runs.runner import run
 from simulation.scenario import Instruments
 from tests.conftest import small
 

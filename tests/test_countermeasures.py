@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from simulation.cli import main
-from simulation.runner import run
+from simulation.runs.runner import run
 from simulation.scenario import (
     ScenarioError,
     build,

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from simulation.runner import run
+from simulation.runs.runner import run
 from tests.conftest import small
 
 

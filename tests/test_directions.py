@@ -3,7 +3,7 @@ all else equal and with common random numbers."""
 
 import pytest
 
-from simulation.runner import run
+from simulation.runs.runner import run
 from tests.conftest import small
 
 SEED = 11

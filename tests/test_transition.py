@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulation.runner import run
+from simulation.runs.runner import run
 from tests.conftest import small
 
 SEED = 5

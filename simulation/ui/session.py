@@ -1,6 +1,6 @@
 """What the app runs: per-session models, the policy controls, mid-run changes and exports.
 
-Nothing here imports Solara, so it is tested directly (tests/test_app_components.py).
+Nothing here imports Solara, so it is tested directly (tests/ui/test_app_components.py).
 
 Mid-run policy changes
 ----------------------

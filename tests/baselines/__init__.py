@@ -51,7 +51,7 @@ MONTHLY_COLUMNS = (
 
 def compute(case: Case) -> dict:
     """Run one case and reduce it to its stored form (plain floats)."""
-    from simulation.runner import run
+    from simulation.runs.runner import run
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(case.scenario, households=case.households)

@@ -1,0 +1,136 @@
+"""`povsim calibrate`: fit scenario parameters to a target file (or run a calibration YAML).
+
+    povsim calibrate calibration/targets/liangshan.yaml --scenario liangshan \\
+        --params population.income_median=3000:6000 --params economy.real_growth=0:0.1
+    povsim calibrate calibration/liangshan.yaml            # a calibration spec
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from simulation.calibration.fit import calibrate
+from simulation.calibration.spec import (
+    CalibrationError,
+    CalibrationSpec,
+    load_spec,
+    parse_param,
+    parse_spec,
+)
+from simulation.calibration.targets import TargetError, TargetWarning
+from simulation.scenario import parse_override
+
+console = Console(soft_wrap=True)  # messages name paths: do not break them
+
+
+def _is_spec(path: Path) -> bool:
+    """A calibration spec names its targets file; a target file lists targets."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("targets"), str)
+
+
+def build_spec(args: argparse.Namespace) -> CalibrationSpec:
+    """The spec from a calibration YAML or from a target file plus flags; flags win."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise CalibrationError(f"{path}: no such file (expected a target file or a "
+                               "calibration YAML)")
+    is_spec = _is_spec(path)
+    if is_spec:
+        data = load_spec(path).model_dump(mode="json")
+        if args.scenario:
+            data["scenario"] = args.scenario
+        if args.params:
+            data["parameters"] = [parse_param(p).model_dump() for p in args.params]
+    else:
+        if not args.scenario or not args.params:
+            raise CalibrationError(f"{path} is a target file: give --scenario and at least "
+                                   "one --params NAME=LOW:HIGH (or pass a calibration YAML)")
+        data = {"name": args.name or f"{path.stem}-{Path(args.scenario).stem}",
+                "targets": str(path), "scenario": args.scenario,
+                "parameters": [parse_param(p).model_dump() for p in args.params]}
+    opt = data.setdefault("optimizer", {})
+    for flag, key in (("seed", "seed"), ("maxiter", "maxiter"), ("popsize", "popsize"),
+                      ("method", "method"), ("max_evaluations", "max_evaluations")):
+        if getattr(args, flag) is not None:
+            opt[key] = getattr(args, flag)
+    for flag in ("households", "replicates", "fit_until", "executor", "workers", "name"):
+        if getattr(args, flag) is not None:
+            data[flag] = getattr(args, flag)
+    overrides = dict(data.get("scenario_overrides") or {})
+    for text in args.set:
+        key, value = parse_override(text)
+        overrides[key] = value
+    data["scenario_overrides"] = overrides
+    return parse_spec(data, str(path), path.parent if is_spec else None)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    try:
+        spec = build_spec(args)
+        out = Path(args.out) if args.out else Path("results") / "calibration" / spec.name
+        with warnings.catch_warnings():
+            # Skipped targets are listed by the progress messages (and in the report).
+            warnings.simplefilter("ignore", TargetWarning)
+            result = calibrate(spec, out, restart=args.restart,
+                               progress=lambda m: console.print(m, highlight=False))
+    except (CalibrationError, TargetError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    console.print(f"best loss {result.best.loss:.4g} after {len(result.evaluations)} points "
+                  f"({result.simulated} simulated now, {result.reused} from the checkpoint) "
+                  f"in {result.seconds:.1f} s")
+    for name, u in result.uncertainty.items():
+        console.print(f"  {name} = {u['best']:.6g}  (near-best {u['low']:.6g} .. "
+                      f"{u['high']:.6g}, {u['points']} points)")
+    if not args.no_report:
+        from simulation.calibration.report import write_report
+
+        index = write_report(result, out)
+        console.print(f"report: {index}")
+    console.print(f"overlay: {out / 'best.yaml'}  history: {out / 'history.csv'}  "
+                  f"summary: {out / 'fit.json'}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="fit scenario parameters to reported targets",
+                       description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("file", help="target file (calibration/targets/*.yaml) or calibration YAML")
+    p.add_argument("--scenario", help="scenario file or bundled name to calibrate")
+    p.add_argument("--params", action="append", default=[], metavar="NAME=LOW:HIGH[:START]",
+                   help="parameter to fit: a dotted scenario path, or budget_scale "
+                        "(multiplies every instrument budget)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="fixed scenario override (e.g. start=2012-01)")
+    p.add_argument("--households", type=int, help="simulated households per run")
+    p.add_argument("--replicates", type=int, help="seeds per point (common to all points)")
+    p.add_argument("--fit-until", dest="fit_until", metavar="YYYY-MM",
+                   help="fit targets up to this month; report the error on later ones")
+    p.add_argument("--method", choices=["differential_evolution", "nelder-mead", "powell"])
+    p.add_argument("--seed", type=int, help="optimizer seed")
+    p.add_argument("--maxiter", type=int, help="optimizer generations / iterations")
+    p.add_argument("--popsize", type=int, help="differential evolution population factor")
+    p.add_argument("--max-evaluations", dest="max_evaluations", type=int)
+    p.add_argument("--executor", help="serial, process or a Dask address tcp://...")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--name", help="calibration name (output folder)")
+    p.add_argument("--out", help="output folder (default results/calibration/NAME)")
+    p.add_argument("--restart", action="store_true", help="discard an existing checkpoint")
+    p.add_argument("--no-report", action="store_true", help="skip figures and HTML")
+    p.set_defaults(func=cmd_calibrate)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from simulation.cli import main
+
+    sys.exit(main(["calibrate", *sys.argv[1:]]))

@@ -1,0 +1,126 @@
+"""`povsim compare`: countermeasures against a baseline over paired replicates, as a report.
+
+    povsim compare BASELINE.yaml CM1.yaml CM2.yaml ... [--replicates 30] [--out DIR]
+    povsim compare --base liangshan scenarios/countermeasures/a.yaml b.yaml ...
+
+Countermeasure files are overlays: each is deep-merged onto the baseline (or onto the
+`--base` archetype, which is then the baseline), so a file sets only what it changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from simulation import __version__
+
+console = Console(soft_wrap=True)  # messages name paths: do not break them
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `compare` subcommand to the `povsim` parser."""
+    p = subparsers.add_parser(
+        "compare", help="compare countermeasures with a baseline over paired replicates",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="BASELINE then countermeasure files (with --base: countermeasures "
+                        "only); files or bundled names")
+    p.add_argument("--base", default=None, metavar="ARCHETYPE",
+                   help="archetype used as the baseline; every SCENARIO is an overlay on it")
+    p.add_argument("--replicates", type=int, default=30, help="paired replicates (default 30)")
+    p.add_argument("--seed0", type=int, default=1,
+                   help="first seed; replicates use seed0, seed0+1, ... (default 1)")
+    p.add_argument("--households", type=int, default=None,
+                   help="simulated households for every arm (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="dotted override applied to every arm")
+    p.add_argument("--dates", default=None,
+                   help="comma-separated YYYY-MM dates for incidence (default 2016-12, "
+                        "2020-12, 2025-12 where inside the run)")
+    p.add_argument("--transition", default="2021-01",
+                   help="first month of the transition period (default 2021-01)")
+    p.add_argument("--threshold", type=float, default=0.05,
+                   help="relative income change making a winner or loser (default 0.05)")
+    p.add_argument("--alpha", type=float, default=0.05,
+                   help="significance level; intervals are 1-alpha (default 0.05)")
+    p.add_argument("--correction", choices=("holm", "bh", "none"), default="holm",
+                   help="multiple-comparison correction within each table (default holm)")
+    p.add_argument("--rank-by", default=None,
+                   help="headline outcome to rank by (default incidence at the last date)")
+    p.add_argument("--pairing", choices=("crn", "independent"), default="crn",
+                   help="crn: same seeds in every arm (default); independent: different "
+                        "seeds (to see what pairing buys)")
+    p.add_argument("--executor", default="process",
+                   help="serial, process (default) or a Dask address tcp://HOST:PORT")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default results/compare-BASELINE)")
+    p.add_argument("--title", default=None, help="report title")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_compare)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from simulation.comparison.arms import load_arms
+    from simulation.comparison.compare import compare
+    from simulation.comparison.report import fmt_diff, write_report
+
+    if args.replicates < 2:
+        console.print("[red]error:[/] --replicates must be at least 2")
+        return 2
+    if args.base:
+        baseline, arms = load_arms(args.scenarios, base=args.base, households=args.households,
+                                   overrides=args.set)
+    else:
+        if len(args.scenarios) < 2:
+            console.print("[red]error:[/] give a BASELINE and at least one countermeasure, or "
+                          "--base ARCHETYPE with countermeasures")
+            return 2
+        baseline, arms = load_arms(args.scenarios[1:], baseline=args.scenarios[0],
+                                   households=args.households, overrides=args.set)
+    dates = [d.strip() for d in args.dates.split(",")] if args.dates else None
+    seeds = list(range(args.seed0, args.seed0 + args.replicates))
+    n_runs = (len(arms) + 1) * len(seeds)
+    console.print(
+        f"povsim {__version__} compare: baseline [bold]{baseline.name}[/] vs "
+        f"{', '.join(a.name for a in arms)}; {len(seeds)} replicates, "
+        f"{baseline.scenario.households:,} households, {n_runs} runs ({args.pairing})")
+    started = time.perf_counter()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  disable=args.quiet) as bar:
+        task = bar.add_task("runs", total=n_runs)
+        try:
+            comp = compare(baseline, arms, seeds=seeds, pairing=args.pairing, dates=dates,
+                           transition=args.transition, threshold=args.threshold,
+                           alpha=args.alpha, correction=args.correction,
+                           rank_by=args.rank_by, executor=args.executor, workers=args.workers,
+                           progress=lambda d, n: bar.update(task, completed=d))
+        except ValueError as exc:
+            if type(exc) is not ValueError:  # ScenarioError is reported by the main CLI
+                raise
+            console.print(f"[red]error:[/] {exc}")
+            return 2
+    out = Path(args.out) if args.out else Path("results") / f"compare-{baseline.name}"
+    paths = write_report(comp, out, args.title)
+    rank = comp.tables["ranking"]
+    head = comp.tables["headline"]
+    units = dict(zip(head["outcome"], head["unit"], strict=True))
+    table = Table(title=f"Ranking by {comp.meta['criterion']}")
+    for col in ("rank", "countermeasure", "change", "95% CI", "versus baseline"):
+        table.add_column(col)
+    for r in rank.to_dict("records"):
+        u = str(units[r["criterion"]])
+        table.add_row(str(r["rank"]), str(r["countermeasure"]), fmt_diff(r["diff"], u),
+                      f"{fmt_diff(r['ci_low'], u)} to {fmt_diff(r['ci_high'], u)}",
+                      str(r["vs_baseline"]))
+    console.print(table)
+    console.print(f"compare took {time.perf_counter() - started:.1f} s "
+                  f"({comp.meta['run_seconds']} s running {n_runs} runs); report "
+                  f"{paths['html']}, tables in {out / 'tables'}/")
+    return 0

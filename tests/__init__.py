@@ -1,0 +1,1 @@
+"""povsim tests: the model at the top level, each workflow in its own folder."""
