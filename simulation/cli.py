@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"povsim {__version__}")  # without importing the workflows
+        return 0
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -22,6 +22,7 @@ import pandas as pd  # noqa: E402
 
 from simulation.calibration.fit import FitResult, history_frame, target_table  # noqa: E402
 from simulation.calibration.targets import Target, model_band_series  # noqa: E402
+from simulation.runs import html as report_html  # noqa: E402
 from simulation.runs.executors import Task, run_tasks  # noqa: E402
 
 
@@ -170,11 +171,10 @@ def _table_html(df: pd.DataFrame) -> str:
             if math.isnan(v):
                 return ""
             return f"{v:.4g}"
-        return html.escape(str(v)) if v is not None else ""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    return f"<table><tr>{head}</tr>{rows}</table>"
+        return str(v) if v is not None else ""
+    head = [(str(c), None) for c in df.columns]
+    rows = [([(fmt(v), None) for v in row], None) for row in df.itertuples(index=False)]
+    return report_html.table(head, rows, sections=False)
 
 
 def write_report(result: FitResult, out: Path | None = None) -> Path:

@@ -4,11 +4,12 @@ chosen dates) and outcomes within each period (the push to 2020 and the transiti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from simulation.outcomes import COMPARED_KEYS, OUTCOMES, Outcome, compared
 from simulation.runs.runner import SUMMARY_DATES, summarise
 from simulation.timeline import month_index, month_label
 
@@ -19,34 +20,13 @@ TRANSITION_START = "2021-01"
 
 
 # ----------------------------------------------------------------------------- outcomes
-@dataclass(frozen=True)
-class Outcome:
-    """One compared outcome: how to read it, display it and which direction is better."""
-
-    key: str
-    label: str
-    unit: str  # 'share' (shown in percentage points), 'people', 'yuan', 'rate', 'index'
-    better: str  # 'lower' or 'higher'
-
-
 def headline_outcomes(dates: Sequence[str]) -> list[Outcome]:
-    """The headline outcomes, with incidence at each of `dates`."""
-    out = [Outcome(f"incidence_{d}", f"Income-poverty incidence, {d}", "share", "lower")
-           for d in dates]
-    return out + [
-        Outcome("people_lifted", "People lifted out of poverty (in exited state at end)",
-                "people", "higher"),
-        Outcome("cumulative_exits", "Exits from poverty, whole run (people)", "people",
-                "higher"),
-        Outcome("returns", "Returns to poverty, whole run (people)", "people", "lower"),
-        Outcome("income_growth", "Mean real income growth (year on year)", "rate", "higher"),
-        Outcome("income_pc_end", "Per-capita income at end (yuan/yr)", "yuan", "higher"),
-        Outcome("gini_end", "Gini coefficient at end", "index", "lower"),
-        Outcome("total_spending", "Total spending (yuan)", "yuan", "lower"),
-        Outcome("cost_per_person_lifted", "Cost per person lifted (yuan)", "yuan", "lower"),
-    ]
+    """The headline outcomes (`simulation.outcomes.compared`), keyed by their names in the
+    comparison tables, with incidence at each of `dates`."""
+    return [replace(o, key=o.name, compared_as="") for o in compared(dates)]
 
 
+#: Outcomes within each period (flows over the period, incidence at its end).
 PERIOD_OUTCOMES = [
     Outcome("incidence_end", "Incidence at end of period", "share", "lower"),
     Outcome("incidence_change", "Change in incidence over period", "share", "lower"),
@@ -74,11 +54,7 @@ def run_outcomes(monthly: pd.DataFrame, dates: Sequence[str]) -> dict[str, float
 
 
 #: Comparison outcome <- run summary key.
-_SUMMARY_KEYS = (("people_lifted", "people_lifted_end"), ("cumulative_exits", "cumulative_exits"),
-                 ("returns", "cumulative_returns"), ("income_growth", "mean_real_income_growth"),
-                 ("income_pc_end", "income_pc_end"), ("gini_end", "gini_end"),
-                 ("total_spending", "total_spending"),
-                 ("cost_per_person_lifted", "cost_per_person_lifted"))
+_SUMMARY_KEYS = tuple((OUTCOMES[k].name, k) for k in COMPARED_KEYS)
 
 
 def periods_of(start: str, months: int, transition: str = TRANSITION_START

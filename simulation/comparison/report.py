@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from simulation.comparison.compare import Comparison  # noqa: E402
+from simulation.runs import html as report_html  # noqa: E402
 
 
 # --------------------------------------------------------------------------- formatting
@@ -171,23 +172,21 @@ def cell_unit(kind: str, row_unit: str) -> str:
 
 
 def html_table(name: str, df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
-    head = "".join(f'<th data-col="{html.escape(c)}">{html.escape(h)}</th>'
-                   for c, h, _ in columns)
-    body = []
+    head = [(h, {"data-col": c}) for c, h, _ in columns]
+    rows = []
     for i, row in enumerate(df.to_dict("records")):
         unit = str(row.get("unit", ""))
         cells = []
         for c, _, kind in columns:
             text, stored = _cell(row.get(c), kind, unit)
-            cls = ' class="num"' if kind not in ("text",) else ""
-            cells.append(f'<td data-col="{html.escape(c)}" data-kind="{kind}" '
-                         f'data-unit="{html.escape(cell_unit(kind, unit))}" '
-                         f'data-value="{html.escape(stored)}"{cls}>{html.escape(text)}</td>')
+            cells.append((text, {"data-col": c, "data-kind": kind,
+                                 "data-unit": cell_unit(kind, unit), "data-value": stored,
+                                 "class": "num" if kind not in ("text",) else None}))
         good = row.get("distinguishable")
-        mark = ' class="sig"' if good is True or good is np.True_ else ""
-        body.append(f'<tr data-row="{i}"{mark}>{"".join(cells)}</tr>')
-    return (f'<table id="table-{name}" data-source="tables/{name}.csv">'
-            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+        rows.append((cells, {"data-row": i,
+                             "class": "sig" if good is True or good is np.True_ else None}))
+    return report_html.table(head, rows, {"id": f"table-{name}",
+                                          "data-source": f"tables/{name}.csv"})
 
 
 # --------------------------------------------------------------------------- figures

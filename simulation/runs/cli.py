@@ -11,34 +11,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
+from simulation.outcomes import HEADLINE
 from simulation.scenario import ScenarioError, list_bundled, load_scenario, scenarios_dir
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
-
-HEADLINE = [
-    ("incidence_start", "Income-poverty incidence, start", "{:.1%}"),
-    ("incidence_2020-12", "Income-poverty incidence, 2020-12", "{:.1%}"),
-    ("incidence_end", "Income-poverty incidence, end", "{:.1%}"),
-    ("registered_incidence_peak", "Registered-poor incidence, peak", "{:.1%}"),
-    ("income_pc_start", "Per-capita income, start (yuan/yr)", "{:,.0f}"),
-    ("income_pc_end", "Per-capita income, end (yuan/yr)", "{:,.0f}"),
-    ("mean_real_income_growth", "Mean real income growth", "{:.1%}"),
-    ("gini_end", "Gini, end", "{:.3f}"),
-    ("cumulative_exits", "Exits from poverty (people)", "{:,.0f}"),
-    ("cumulative_returns", "Returns to poverty (people)", "{:,.0f}"),
-    ("people_lifted_end", "People lifted (in EXITED state at end)", "{:,.0f}"),
-    ("total_spending", "Total spending (yuan)", "{:,.0f}"),
-    ("cost_per_person_lifted", "Cost per person lifted (yuan)", "{:,.0f}"),
-]
-
 
 def summary_table(summary: dict[str, float], title: str) -> Table:
     table = Table(title=title)
     table.add_column("outcome")
     table.add_column("value", justify="right")
-    for key, label, fmt in HEADLINE:
-        value = summary.get(key, float("nan"))
-        table.add_row(label, "n/a" if value != value else fmt.format(value))
+    for o in HEADLINE:
+        table.add_row(o.label, o.format(summary.get(o.key, float("nan"))))
     return table
 
 

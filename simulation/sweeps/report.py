@@ -22,14 +22,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from simulation.outcomes import SWEPT  # noqa: E402
 from simulation.scenario import PROGRAMMES  # noqa: E402
 from simulation.sweeps import store  # noqa: E402
 from simulation.sweeps.sensitivity import analyse, spec_of  # noqa: E402
 from simulation.sweeps.spec import SweepSpec  # noqa: E402
 
 #: Outcomes analysed when the sweep spec names none.
-MAIN_OUTCOMES = ["incidence_2020-12", "incidence_end", "income_pc_end", "gini_end",
-                 "people_lifted_end", "cost_per_person_lifted"]
+MAIN_OUTCOMES = SWEPT
 
 
 def main_outcomes(spec: SweepSpec) -> list[str]:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from simulation.households import PovertyState, Source
+from simulation.outcomes import NOW
 from simulation.scenario import CHANNELS, PROGRAMMES
 from simulation.timeline import month_label, parse_month
 
@@ -177,11 +178,12 @@ def dashboard_panels(series: pd.DataFrame, start: str, months: int,
     ]
 
 
+_NOW = {o.key: o.label for o in NOW}
 #: Outcomes of the side-by-side charts: (column, title, factor, percent).
 COMPARE_PANELS = [("income_poverty_incidence", "Income-poverty incidence (%)", 100.0, True),
                   ("registered_poor_incidence", "Registered-poor incidence (%)", 100.0, True),
                   ("income_pc", "Per-capita income (yuan/yr)", 1.0, False),
-                  ("people_lifted", "People lifted (EXITED now)", 1.0, False),
+                  ("people_lifted", _NOW["people_lifted"], 1.0, False),
                   ("cumulative_spending", "Spending so far (million yuan)", 1e-6, False),
                   ("smith_target", "Smith index: target group", 1.0, False)]
 

@@ -37,6 +37,7 @@ import yaml
 
 from simulation.households import PovertyState
 from simulation.model import PovertyModel
+from simulation.outcomes import NOW
 from simulation.scenario import (
     CHANNELS,
     PROGRAMMES,
@@ -520,17 +521,8 @@ def comparison_setups(archetype: Scenario, choices: Sequence[str], edits: Mappin
     return out
 
 
-#: Rows of the side-by-side table: (column, label, format).
-COMPARE_ROWS = [
-    ("income_poverty_incidence", "Income-poverty incidence", "{:.1%}"),
-    ("registered_poor_incidence", "Registered-poor incidence", "{:.1%}"),
-    ("income_pc", "Per-capita income (yuan/yr)", "{:,.0f}"),
-    ("cumulative_exits", "Exits from poverty (people)", "{:,.0f}"),
-    ("people_lifted", "People lifted (EXITED now)", "{:,.0f}"),
-    ("cumulative_spending", "Spending so far (yuan)", "{:,.0f}"),
-    ("exclusion_error", "Exclusion error", "{:.1%}"),
-    ("smith_target", "Smith index: target group", "{:.3f}"),
-]
+#: Rows of the side-by-side table: (column, label, format), from `simulation.outcomes.NOW`.
+COMPARE_ROWS = [(o.key, o.label, o.fmt) for o in NOW]
 
 
 def difference_table(model: ComparisonModel) -> pd.DataFrame:
