@@ -9,7 +9,6 @@ from typing import Any
 import solara
 from mesa.visualization.utils import update_counter
 
-from simulation.runs import html as report_html
 from simulation.scenario import (
     ScenarioError,
     load_raw,
@@ -146,12 +145,14 @@ def CompareView(model: ComparisonModel) -> None:
     with solara.Div(classes=["pv-compare-chart"]):
         LineCharts(panels=panels)
     table = difference_table(model)
-    cell = "padding:3px 14px 3px 0;border-bottom:1px solid #e4e4e4;text-align:{}"
-    head = [(str(c), {"style": cell.format("left")}) for c in table.columns]
-    rows = [([(str(v), {"style": cell.format("left" if i == 0 else "right")})
-              for i, v in enumerate(row)], None) for row in table.itertuples(index=False)]
+    cell = "style='padding:3px 14px 3px 0;border-bottom:1px solid #e4e4e4;text-align:{}'"
+    head = "".join(f"<th {cell.format('left')}>{c}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td {cell.format('left' if i == 0 else 'right')}>{v}</td>"
+                                    for i, v in enumerate(row)) + "</tr>"
+                   for row in table.itertuples(index=False))
     solara.HTML(tag="div", classes=["pv-compare-table"], unsafe_innerHTML=(
-        report_html.table(head, rows, {"style": "border-collapse:collapse;font-size:14px"}) +
+        "<table style='border-collapse:collapse;font-size:14px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         "<div style='font-size:12px;color:#555'>In brackets: difference from the first "
         "run at the current month (pp = percentage points).</div>"))
     with solara.Row(style={"flex-wrap": "wrap"}):
