@@ -1,0 +1,172 @@
+"""The scenario: one validated description of a region, its people and its policies.
+
+Every parameter carries its source in its description ("Source: ..."), so that
+`docs/parameters.md` is generated from this package and cannot drift from the code.
+Scenario files are YAML; `extends:` names a parent file (or a bundled scenario) whose
+values are deep-merged under the child's, and dotted overrides (`a.b.c=value`) are
+applied last.
+
+Modules: `base` (error, `P`, number types, Beta), `region` (region, network, population),
+`economy` (economy, shocks, epidemic, poverty line), `behaviour` (cadres, cooperatives,
+channels, take-up behaviour, feedback), `instruments` (instrument parameters, `PROGRAMMES`),
+`actors` (actors beyond government), `transition`, `schema` (the `Scenario` root) and
+`loading` (files, `extends:`, overrides and adjustments).
+"""
+
+from simulation.scenario.actors import (
+    ActorsParams,
+    DesignatedAssistanceParams,
+    Mobilization,
+    PartnerCityParams,
+    PrivateEnterprisesParams,
+    SocialOrganizationsParams,
+)
+from simulation.scenario.base import (
+    ASSUMPTION,
+    Beta,
+    NonNegative,
+    P,
+    Positive,
+    ScenarioError,
+    Share,
+    Strict,
+)
+from simulation.scenario.behaviour import (
+    CHANNELS,
+    Behaviour,
+    Cadres,
+    Channel,
+    Cooperatives,
+    Feedback,
+)
+from simulation.scenario.economy import (
+    DEFAULT_POVERTY_LINE,
+    Economy,
+    Epidemic,
+    ShocksParams,
+)
+from simulation.scenario.instruments import (
+    PRODUCTIVE,
+    PROGRAMMES,
+    AssetIncomeParams,
+    CadreTrainingParams,
+    CooperativeIndustryParams,
+    Delivery,
+    EcommerceParams,
+    Eligibility,
+    InfrastructureParams,
+    Instrument,
+    Instruments,
+    M,
+    MicrocreditParams,
+    MinimumLivingParams,
+    MonitoringParams,
+    PublicityParams,
+    RegistrationParams,
+    RelocationParams,
+    SkillsTrainingParams,
+    TakeUpInstrument,
+    TourismParams,
+)
+from simulation.scenario.loading import (
+    ADJUSTMENTS,
+    Overrides,
+    apply_adjustments,
+    build,
+    deep_merge,
+    finish,
+    get_dotted,
+    list_bundled,
+    load_raw,
+    load_scenario,
+    overlay_on,
+    override_items,
+    parse_override,
+    resolve,
+    scenarios_dir,
+    set_dotted,
+    with_overrides,
+)
+from simulation.scenario.region import (
+    Network,
+    Population,
+    Region,
+)
+from simulation.scenario.schema import (
+    Scenario,
+)
+from simulation.scenario.transition import (
+    Transition,
+    TransitionMode,
+)
+
+__all__ = [
+    "ADJUSTMENTS",
+    "ASSUMPTION",
+    "ActorsParams",
+    "AssetIncomeParams",
+    "Behaviour",
+    "Beta",
+    "CHANNELS",
+    "CadreTrainingParams",
+    "Cadres",
+    "Channel",
+    "CooperativeIndustryParams",
+    "Cooperatives",
+    "DEFAULT_POVERTY_LINE",
+    "Delivery",
+    "DesignatedAssistanceParams",
+    "EcommerceParams",
+    "Economy",
+    "Eligibility",
+    "Epidemic",
+    "Feedback",
+    "InfrastructureParams",
+    "Instrument",
+    "Instruments",
+    "M",
+    "MicrocreditParams",
+    "MinimumLivingParams",
+    "Mobilization",
+    "MonitoringParams",
+    "Network",
+    "NonNegative",
+    "Overrides",
+    "P",
+    "PRODUCTIVE",
+    "PROGRAMMES",
+    "PartnerCityParams",
+    "Population",
+    "Positive",
+    "PrivateEnterprisesParams",
+    "PublicityParams",
+    "Region",
+    "RegistrationParams",
+    "RelocationParams",
+    "Scenario",
+    "ScenarioError",
+    "Share",
+    "ShocksParams",
+    "SkillsTrainingParams",
+    "SocialOrganizationsParams",
+    "Strict",
+    "TakeUpInstrument",
+    "TourismParams",
+    "Transition",
+    "TransitionMode",
+    "apply_adjustments",
+    "build",
+    "deep_merge",
+    "finish",
+    "get_dotted",
+    "list_bundled",
+    "load_raw",
+    "load_scenario",
+    "overlay_on",
+    "override_items",
+    "parse_override",
+    "resolve",
+    "scenarios_dir",
+    "set_dotted",
+    "with_overrides",
+]
