@@ -46,6 +46,7 @@ from simulation.scenario.economy import (
     ShocksParams,
 )
 from simulation.scenario.instruments import (
+    INSTRUMENT_NAMES,
     PRODUCTIVE,
     PROGRAMMES,
     AssetIncomeParams,
@@ -67,6 +68,7 @@ from simulation.scenario.instruments import (
     SkillsTrainingParams,
     TakeUpInstrument,
     TourismParams,
+    display_order,
 )
 from simulation.scenario.loading import (
     ADJUSTMENTS,
@@ -101,6 +103,8 @@ from simulation.scenario.transition import (
 )
 
 __all__ = [
+    "INSTRUMENT_NAMES",
+    "display_order",
     "ADJUSTMENTS",
     "ASSUMPTION",
     "ActorsParams",

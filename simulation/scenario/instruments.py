@@ -268,6 +268,10 @@ class Instruments(Strict):
     monitoring: MonitoringParams = Field(default_factory=MonitoringParams)
 
 
+#: Every instrument of the schema, in schema order: the one list of instrument names (the
+#: behaviour classes of `simulation.instruments` are checked against it).
+INSTRUMENT_NAMES: tuple[str, ...] = tuple(Instruments.model_fields)
+
 #: Programmes households learn about and take up (columns of the awareness matrix).
 PROGRAMMES = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
               "skills_training")
@@ -275,3 +279,15 @@ PROGRAMMES = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tour
 #: returns to poverty are split by them).
 PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
                                             "tourism", "skills_training")]
+if not set(PROGRAMMES) <= set(INSTRUMENT_NAMES):  # pragma: no cover - a schema edit
+    raise ImportError(f"PROGRAMMES {sorted(set(PROGRAMMES) - set(INSTRUMENT_NAMES))} are not "
+                      "fields of Instruments")
+
+
+def display_order() -> tuple[str, ...]:
+    """Instruments in the order of the policy panel: the programmes households take up, then
+    the other money instruments, registration, and every later addition in schema order."""
+    first = (*PROGRAMMES, "asset_income", "infrastructure", "publicity", "cadre_training",
+             "registration")
+    return (tuple(k for k in first if k in INSTRUMENT_NAMES)
+            + tuple(k for k in INSTRUMENT_NAMES if k not in first))
