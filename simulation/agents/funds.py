@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from simulation.households import eligible
 from simulation.ledger import Ledger
 from simulation.scenario import Instrument
 
@@ -37,6 +40,9 @@ class ActorFund(Ledger):
     @property
     def spendable(self) -> float:
         return max(self.remaining - self.idle, 0.0)
+
+    def eligible(self, model: PovertyModel) -> np.ndarray:
+        return eligible(model.households, model.line, self.cfg.eligibility)
 
     def receive(self, amount: float) -> None:
         """Money arriving from outside the region's budget (donors, firms)."""

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.households import eligible
 from simulation.ledger import Ledger
-from simulation.scenario import Eligibility, Instrument
+from simulation.scenario import Instrument
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
@@ -27,16 +28,7 @@ class InstrumentBase(Ledger):
         super().__init__(cfg, model.config.start, model.scale)
 
     def eligible(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
-        e = self.cfg.eligibility
-        if e == Eligibility.ALL:
-            return np.ones(hh.n, dtype=bool)
-        poor = hh.annual_income < model.line
-        if e == Eligibility.REGISTERED:
-            return hh.registered.copy()
-        if e == Eligibility.INCOME_POOR:
-            return poor
-        return hh.registered | poor
+        return eligible(model.households, model.line, self.cfg.eligibility)
 
     def step(self, model: PovertyModel) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
