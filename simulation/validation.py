@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 class Strict(BaseModel):
     """The one strict base of every input schema (scenario, sweep, calibration and target
-    specs): unknown fields are errors, and assignments are validated too."""
+    specs): unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:

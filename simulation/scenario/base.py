@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from simulation.validation import Strict
+from simulation.validation import Strict as StrictInput
 
 __all__ = ["ASSUMPTION", "Beta", "NonNegative", "P", "Positive", "ScenarioError", "Share", "Strict"]
 
@@ -22,6 +22,13 @@ def P(default: Any, what: str, source: str, **constraints: Any) -> Any:
     """A parameter with its meaning and its source, for the generated parameter table."""
     return Field(default, description=f"{what} Source: {source}", **constraints)
 
+
+
+class Strict(StrictInput):
+    """The strict input base (`simulation.validation.Strict`); scenario models also validate
+    assignments, so a scenario changed in place stays valid."""
+
+    model_config = ConfigDict(validate_assignment=True)
 
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
