@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from simulation.environment import Villages
-from simulation.scenario import PROGRAMMES, Scenario
+from simulation.scenario import PROGRAMMES, Eligibility, Scenario
 from simulation.streams import Streams
 
 
@@ -127,6 +127,18 @@ class HouseholdTable:
         if self.people_exact:
             return np.float32(np.dot(self.size, mask))
         return self.size[mask].sum()
+
+
+def eligible(hh: HouseholdTable, line: float, rule: Eligibility) -> np.ndarray:
+    """Households an instrument or actor fund may reach under its eligibility rule."""
+    if rule == Eligibility.ALL:
+        return np.ones(hh.n, dtype=bool)
+    poor = hh.annual_income < line
+    if rule == Eligibility.REGISTERED:
+        return hh.registered.copy()
+    if rule == Eligibility.INCOME_POOR:
+        return poor
+    return hh.registered | poor
 
 
 def build_households(scenario: Scenario, villages: Villages, streams: Streams) -> HouseholdTable:

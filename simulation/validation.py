@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class Strict(BaseModel):
+    """The one strict base of every input schema (scenario, sweep, calibration and target
+    specs): unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:

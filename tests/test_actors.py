@@ -14,7 +14,7 @@ from simulation.agents.partner_cities import PartnerCityAgent
 from simulation.agents.social_organizations import SocialOrganization
 from simulation.model import PovertyModel
 from simulation.runs.runner import run
-from simulation.scenario import Actors
+from simulation.scenario import ActorsParams
 from tests.conftest import small, transfers_paid
 
 SEED = 5
@@ -27,7 +27,7 @@ def monthly(overrides: dict, months: int = 84) -> pd.DataFrame:
     return run(small(overrides, households=800, months=months), seed=SEED).monthly
 
 
-@pytest.mark.parametrize("actor", list(Actors.model_fields))
+@pytest.mark.parametrize("actor", list(ActorsParams.model_fields))
 def test_actor_without_money_is_identical_to_disabled(actor):
     off = monthly({f"actors.{actor}.enabled": False}, months=48)
     zero = monthly({f"actors.{actor}.enabled": True, f"actors.{actor}.budget": 0}, months=48)

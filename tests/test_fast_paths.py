@@ -43,9 +43,10 @@ def test_streams_copy_without_their_draws_ahead():
     import pickle
 
     s = streams_mod.Streams(3)
-    s.uniform("x", 0, 10)
+    s.uniform("shock.illness", 0, 10)
     copy = pickle.loads(pickle.dumps(s))
-    assert copy.seed == 3 and np.array_equal(copy.uniform("x", 0, 10), s.uniform("x", 0, 10))
+    assert copy.seed == 3 and np.array_equal(copy.uniform("shock.illness", 0, 10),
+                                             s.uniform("shock.illness", 0, 10))
 
 
 def test_stable_order_is_the_stable_argsort():

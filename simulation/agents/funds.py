@@ -1,7 +1,7 @@
 """Ledgers of the actors beyond government.
 
 An actor's money follows the same rollout rules as a policy instrument (dates, pacing,
-overhead), so `ActorFund` reuses `InstrumentBase`. Two additions: money can be received
+overhead), so `ActorFund` is a `simulation.ledger.Ledger`. Two additions: money can be received
 during the run (donations raised, firms' commitments), and part of an allocation can be set
 aside as unusable (a partner city's utilization rate). In every case
 budget = delivered + overhead + unspent, where unspent (`remaining`) includes what was set
@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulation.instruments.base import InstrumentBase
+import numpy as np
+
+from simulation.households import eligible
+from simulation.ledger import Ledger
 from simulation.scenario import Instrument
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
 
 
-class ActorFund(InstrumentBase):
+class ActorFund(Ledger):
     """The ledger of one actor (or one sector of actors)."""
 
     def __init__(self, model: PovertyModel, cfg: Instrument, key: str, share: float = 1.0,
                  raised: bool = False):
-        super().__init__(model, cfg)
+        super().__init__(cfg, model.config.start, model.scale)
         self.key = key
         self.budget *= share
         self.remaining = self.budget
@@ -38,6 +41,9 @@ class ActorFund(InstrumentBase):
     def spendable(self) -> float:
         return max(self.remaining - self.idle, 0.0)
 
+    def eligible(self, model: PovertyModel) -> np.ndarray:
+        return eligible(model.households, model.line, self.cfg.eligibility)
+
     def receive(self, amount: float) -> None:
         """Money arriving from outside the region's budget (donors, firms)."""
         if amount > 0:
@@ -47,17 +53,6 @@ class ActorFund(InstrumentBase):
     def set_aside(self, amount: float) -> None:
         """Make part of the money unusable; it stays unspent."""
         self.idle += min(max(amount, 0.0), self.spendable)
-
-    def charge_with_overhead(self, delivered: float, overhead_share: float) -> None:
-        """Book delivered money with an overhead share other than the configured one."""
-        if delivered <= 0:
-            return
-        total = min(delivered / (1.0 - overhead_share), self.spendable)
-        delivered = total * (1.0 - overhead_share)
-        self.remaining -= total
-        self.delivered += delivered
-        self.overhead += total - delivered
-        self.month_spent += total
 
 
 class FundGroup:

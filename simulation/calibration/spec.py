@@ -6,25 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulation.timeline import parse_month
-from simulation.validation import describe_errors, read_yaml
+from simulation.validation import Strict, describe_errors, read_yaml
 
 
 class CalibrationError(ValueError):
     """A calibration spec is malformed, or a checkpoint belongs to another spec."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 #: `--params budget_scale=LOW:HIGH` multiplies every instrument budget.
 BUILTIN_SCALES = {"budget_scale": ["instruments.*.budget"]}
 
 
-class Parameter(_Strict):
+class Parameter(Strict):
     """One fitted parameter: a dotted scenario path set to the value, or a multiplier of
     the base values of every path matching `scale` (`*` matches one level)."""
 
@@ -52,7 +49,7 @@ class Parameter(_Strict):
         return self
 
 
-class Optimizer(_Strict):
+class Optimizer(Strict):
     method: Literal["differential_evolution", "nelder-mead", "powell"] = (
         "differential_evolution")
     seed: int = 1
@@ -65,7 +62,7 @@ class Optimizer(_Strict):
     max_evaluations: Annotated[int, Field(ge=1)] | None = None
 
 
-class CalibrationSpec(_Strict):
+class CalibrationSpec(Strict):
     """What to fit, to what, and how (a calibration YAML has exactly these fields)."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]

@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulation.timeline import month_index, month_label, parse_month
-from simulation.validation import describe_errors, read_yaml
+from simulation.validation import Strict, describe_errors, read_yaml
 
 
 class TargetError(ValueError):
@@ -31,9 +31,6 @@ class TargetError(ValueError):
 class TargetWarning(UserWarning):
     """A valid target that this run cannot use (outside the simulated window, say)."""
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 Month = Annotated[str, Field(description="a month as 'YYYY-MM'")]
@@ -64,7 +61,7 @@ def _month(v: str | None) -> str | None:
     return v
 
 
-class Quantity(_Strict):
+class Quantity(Strict):
     value: float | None
     unit: Literal["people", "households"]
     date: Month | None = None
@@ -78,7 +75,7 @@ class Quantity(_Strict):
         return _month(v)
 
 
-class RegionInfo(_Strict):
+class RegionInfo(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     name: str
     level: Scale
@@ -90,7 +87,7 @@ class RegionInfo(_Strict):
     notes: str | None = None
 
 
-class PopulationSpec(_Strict):
+class PopulationSpec(Strict):
     refers_to: Literal["people", "households"]
     group: Group
     scale: Scale
@@ -99,7 +96,7 @@ class PopulationSpec(_Strict):
     size_source: str | None = None
 
 
-class Uncertainty(_Strict):
+class Uncertainty(Strict):
     sample_size: Annotated[float, Field(gt=0)] | None = None
     overdispersion: Annotated[float, Field(gt=0, lt=1)] | None = None
     sd: Annotated[float, Field(gt=0)] | None = None
@@ -108,12 +105,12 @@ class Uncertainty(_Strict):
     note: str | None = None
 
 
-class Derived(_Strict):
+class Derived(Strict):
     formula: str
     inputs: str
 
 
-class Target(_Strict):
+class Target(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     model_output: Output
     kind: Literal["stock", "flow"]
@@ -201,7 +198,7 @@ class Target(_Strict):
         return self.period_start or self.date
 
 
-class ContextItem(_Strict):
+class ContextItem(Strict):
     name: str
     date: Month | None = None
     period_start: Month | None = None
@@ -218,7 +215,7 @@ class ContextItem(_Strict):
         return _month(v)
 
 
-class TargetFile(_Strict):
+class TargetFile(Strict):
     schema_version: Literal[1]
     region: RegionInfo
     targets: Annotated[list[Target], Field(min_length=1)]

@@ -40,8 +40,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -60,7 +58,7 @@ from simulation.scenario import (
     parse_override,
     with_overrides,
 )
-from simulation.validation import describe_errors, read_yaml
+from simulation.validation import Strict, describe_errors, read_yaml
 
 Design = Literal["grid", "lhs", "qmc", "sobol", "morris", "replicates"]
 #: Designs that sample continuous ranges (every varied parameter must be a range).
@@ -70,9 +68,6 @@ SAMPLED = ("lhs", "qmc", "sobol", "morris")
 class SweepError(ScenarioError):
     """A sweep spec is malformed; the message names the file, field and expectation."""
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Range(Strict):

@@ -42,11 +42,13 @@ from simulation.scenario import (
     CHANNELS,
     PROGRAMMES,
     Eligibility,
+    InstrumentsParams,
     Scenario,
     ScenarioError,
     TakeUpInstrument,
     build,
     deep_merge,
+    display_order,
     list_bundled,
     load_raw,
     load_scenario,
@@ -157,27 +159,15 @@ class Control:
     choices: tuple[str, ...] = ()
 
 
-def _instrument_order() -> tuple[str, ...]:
-    from simulation.scenario import Instruments
-
-    first = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
-             "skills_training", "asset_income", "infrastructure", "publicity",
-             "cadre_training", "registration")
-    fields = tuple(Instruments.model_fields)
-    return tuple(k for k in first if k in fields) + tuple(k for k in fields if k not in first)
-
-
 #: Instruments shown in the policy panel, in the order of the panel (every instrument of
 #: the schema: those added later come last).
-INSTRUMENTS = _instrument_order()
+INSTRUMENTS = display_order()
 #: The pseudo-path of the cadre-capacity control (mean of the capacity Beta).
 CAPACITY = "cadres.capacity.mean"
 
 
 def _instrument_types() -> dict[str, type]:
-    from simulation.scenario import Instruments
-
-    return {k: f.annotation for k, f in Instruments.model_fields.items()}
+    return {k: f.annotation for k, f in InstrumentsParams.model_fields.items()}
 
 
 def controls_for(base: Scenario) -> list[Control]:

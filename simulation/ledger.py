@@ -1,0 +1,85 @@
+"""One ledger for every budget: policy instruments and the funds of actors beyond government.
+
+Budgets are spent, not created: budget = delivered + overhead + unspent (`remaining`), and
+each yuan delivered is booked in the month it is spent. The rollout rule (open between the
+first and last month, active only with money left, routine pacing spreads what is left
+evenly, campaigns front-load) is the same for instruments and actor funds; an actor fund
+may set part of its money aside, so the rule works on `spendable`, not `remaining`.
+"""
+
+from __future__ import annotations
+
+from simulation.scenario import Delivery, Instrument
+from simulation.timeline import month_index
+
+#: Share of the remaining budget a campaign may spend in one month (front-loading).
+CAMPAIGN_RATE = 0.25
+
+
+class Ledger:
+    """Rollout dates, budget pace and the books of one instrument or fund.
+
+    `start` is the first simulated month (YYYY-MM) and `scale` the ratio of simulated to
+    represented households (budgets are in real yuan for the represented region)."""
+
+    def __init__(self, cfg: Instrument, start: str, scale: float):
+        self.cfg = cfg
+        self.first = month_index(cfg.start, start)
+        self.last = month_index(cfg.end, start)
+        self.budget = cfg.budget * scale if cfg.enabled else 0.0
+        self.remaining = self.budget
+        self.delivered = 0.0
+        self.overhead = 0.0
+        self.month_spent = 0.0
+
+    def is_open(self, month: int) -> bool:
+        return self.cfg.enabled and self.first <= month <= self.last
+
+    @property
+    def spendable(self) -> float:
+        """Money that may still be spent (all of `remaining`, unless a ledger sets some aside)."""
+        return self.remaining
+
+    def active(self, month: int) -> bool:
+        """Open and with money left: only then does it act or get publicised."""
+        return self.is_open(month) and self.spendable > 1e-9
+
+    def allowance(self, month: int) -> float:
+        """Money this month may use: routine spreads the rest evenly, campaigns front-load."""
+        if not self.active(month):
+            return 0.0
+        even = self.spendable / (self.last - month + 1)
+        if self.cfg.delivery == Delivery.CAMPAIGN:
+            return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
+        return even
+
+    def usable(self, month: int) -> float:
+        """What this month's allowance can deliver after administrative overhead."""
+        return self.allowance(month) * (1.0 - self.cfg.overhead)
+
+    def _book(self, total: float, delivered: float) -> None:
+        self.remaining -= total
+        self.delivered += delivered
+        self.overhead += total - delivered
+        self.month_spent += total
+
+    def charge(self, delivered: float) -> None:
+        """Book delivered spending and its configured overhead against the budget."""
+        if delivered <= 0:
+            return
+        total = delivered / (1.0 - self.cfg.overhead)
+        if total > self.remaining:  # rounding only: callers never plan beyond the allowance
+            total = self.remaining
+            delivered = total * (1.0 - self.cfg.overhead)
+        self._book(total, delivered)
+
+    def charge_with_overhead(self, delivered: float, overhead_share: float) -> None:
+        """Book delivered money with an overhead share other than the configured one, never
+        beyond what is spendable."""
+        if delivered <= 0:
+            return
+        total = min(delivered / (1.0 - overhead_share), self.spendable)
+        self._book(total, total * (1.0 - overhead_share))
+
+    def begin_month(self) -> None:
+        self.month_spent = 0.0

@@ -1,0 +1,293 @@
+"""Parameters of the policy instruments; `PROGRAMMES` and `PRODUCTIVE` name the
+instruments households take up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator, model_validator
+
+from simulation.scenario.base import NonNegative, P, Positive, Share, Strict
+from simulation.scenario.behaviour import CHANNELS
+from simulation.timeline import month_index, parse_month
+
+M = 1e6  # a million yuan, for readable default budgets
+
+
+class Eligibility(StrEnum):
+    ALL = "all"
+    REGISTERED = "registered"
+    INCOME_POOR = "income_poor"
+    REGISTERED_OR_POOR = "registered_or_poor"
+
+
+class Delivery(StrEnum):
+    ROUTINE = "routine"  # budget spread evenly over the remaining months
+    CAMPAIGN = "campaign"  # front-loaded: spends faster at the start
+
+
+class Instrument(Strict):
+    """How an instrument is rolled out; subclasses add what it delivers."""
+
+    enabled: bool = P(True, "Whether the instrument exists in the scenario.", "assumption")
+    start: str = P("2014-01", "First month (YYYY-MM).", "assumption (targeted poverty "
+                   "alleviation from 2014; 001 'Introduction')")
+    end: str = P("2020-12", "Last month (YYYY-MM).", "assumption (battle against poverty to "
+                 "end-2020; 003)")
+    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region.",
+                            "assumption")
+    eligibility: Eligibility = P(Eligibility.REGISTERED, "Who may receive it.", "000 §2 "
+                                 "(target group); 002 §2")
+    delivery: Delivery = P(Delivery.ROUTINE, "Routine pacing or front-loaded campaign.",
+                           "003 'from concentrated operations to normal progress'")
+    overhead: Share = P(0.05, "Share of each yuan spent on administration.", "assumption")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Instrument:
+        if month_index(self.end, self.start) < 0:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RegistrationParams(Instrument):
+    budget: NonNegative = 8 * M
+    delivery: Delivery = Delivery.CAMPAIGN
+    cost_per_assessment: NonNegative = P(30.0, "Cost of assessing one household (yuan).",
+                                         "assumption")
+    review_month: int = P(12, "Calendar month of the yearly dynamic adjustment.",
+                          "001, 003 (dynamic monitoring); assumption", ge=1, le=12)
+    exit_margin: float = P(1.1, "Assessed income must exceed line x margin to exit the "
+                           "register.", "assumption ('two no-worries, three guarantees')",
+                           ge=0.5, le=3.0)
+    join_margin: float = P(0.9, "After the first identification, assessed income must be below "
+                           "line x margin to join the register.", "assumption (register "
+                           "mostly fixed after the 2014-15 look-back; 002 §2)", ge=0.1, le=2.0)
+    pressure_leniency: Share = P(0.15, "How much assessment pressure lowers the exit bar "
+                                 "(exit when assessed > line x margin x (1 - leniency x "
+                                 "pressure)).", "000 §4.2 formalism under assessment; "
+                                 "assumption")
+
+
+class TakeUpInstrument(Instrument):
+    """An instrument households must learn about and choose to join."""
+
+    unit_cost: NonNegative = P(5000.0, "One-off cost per new participant (yuan).",
+                               "assumption")
+    risk: Share = P(0.3, "Perceived risk of taking part.", "assumption")
+    months_active: int = P(0, "Months a participant stays in (0 = while the programme runs).",
+                           "assumption", ge=0)
+
+
+class MinimumLivingParams(TakeUpInstrument):
+    budget: NonNegative = 350 * M
+    end: str = "2025-12"
+    standard: dict[int, Positive] = P(
+        {2014: 2777.0, 2017: 4300.0, 2020: 5962.0, 2021: 6048.0},
+        "Rural minimum living security standard (yuan/person/year) by year, interpolated.",
+        "reference-figures.md: ~143 yuan/month (2011), ~504 yuan/month (2021) (S/O); "
+        "intermediate years an assumption")
+    requires_low_labour: bool = P(True, "Only households without able labour (elderly, ill) "
+                                  "qualify.", "reference-figures.md: social-security floor for "
+                                  "~20M people (O/S)")
+    eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
+    unit_cost: NonNegative = 0.0
+    risk: Share = 0.05
+
+
+class CooperativeIndustryParams(TakeUpInstrument):
+    budget: NonNegative = 60 * M
+    unit_cost: NonNegative = P(8000.0, "Start-up capital per member slot created (yuan).",
+                               "assumption; 002 §2 industry funds")
+    risk: Share = 0.35
+    training_boost: NonNegative = P(0.2, "Rise in member productivity from co-op training.",
+                                    "001 'government + cooperative + poor household'; "
+                                    "assumption")
+
+
+class AssetIncomeParams(Instrument):
+    budget: NonNegative = 60 * M
+    start: str = "2016-01"
+    return_rate: NonNegative = P(0.08, "Yearly dividend per yuan of capital invested.",
+                                 "assumption (003 asset-income model)")
+    share_to_households: Share = P(0.8, "Share of dividends paid to registered households.",
+                                   "assumption")
+
+
+class MicrocreditParams(TakeUpInstrument):
+    budget: NonNegative = 25 * M
+    start: str = "2015-01"
+    loan_size: Positive = P(40000.0, "Average loan per household (yuan, max 50,000).",
+                            "reference-figures.md: up to 50,000, average ~38-40k (O)",
+                            le=50000.0)
+    term_months: int = P(36, "Loan term.", "reference-figures.md: up to 3 years (O)", ge=1)
+    interest_rate: NonNegative = P(0.0435, "Yearly interest, subsidised by the budget.",
+                                   "assumption (benchmark lending rate)")
+    investment_return: float = P(0.14, "Yearly return on the invested loan.", "assumption",
+                                 ge=-1.0, le=2.0)
+    default_rate: Share = P(0.02, "Yearly default probability of a borrower not in poverty; "
+                            "four times higher for poor borrowers under a shock or who cannot "
+                            "meet a repayment from savings.", "reference-figures."
+                            "md: overdue 0.26% to 37% (O/S); assumption")
+    unit_cost: NonNegative = 0.0
+    risk: Share = 0.5
+
+
+class EcommerceParams(TakeUpInstrument):
+    budget: NonNegative = 8 * M
+    start: str = "2016-01"
+    eligibility: Eligibility = Eligibility.ALL
+    unit_cost: NonNegative = P(3000.0, "Training and service-site cost per trained seller.",
+                               "001: 393 sites, 932 people trained (2018); cost an assumption")
+    annual_gain: NonNegative = P(3000.0, "Extra annual income per seller household at full "
+                                 "internet and logistics (yuan).", "assumption (001 'Internet "
+                                 "+' two-way circulation)")
+    risk: Share = 0.3
+
+
+class TourismParams(TakeUpInstrument):
+    budget: NonNegative = 10 * M
+    start: str = "2016-01"
+    unit_cost: NonNegative = P(6000.0, "Start-up cost per tourism household (yuan).",
+                               "assumption (000 §3 cultural industry)")
+    annual_gain: NonNegative = P(5000.0, "Extra annual income at full tourism resource and road "
+                                 "access (yuan).", "assumption (001 ecological tourism)")
+    risk: Share = 0.35
+
+
+class SkillsTrainingParams(TakeUpInstrument):
+    budget: NonNegative = 15 * M
+    unit_cost: NonNegative = P(2000.0, "Cost per trainee (yuan).", "assumption")
+    wage_boost: NonNegative = P(0.25, "Lasting rise in wage income of a trainee.",
+                                "assumption (001 new professional farmers; 004 §4.7)")
+    months_active: int = 3
+    risk: Share = 0.1
+    eligibility: Eligibility = Eligibility.ALL
+
+
+class InfrastructureParams(Instrument):
+    budget: NonNegative = 250 * M
+    road_cost_per_village: Positive = P(3.0e6, "Cost of full road coverage of one village at "
+                                        "average terrain (yuan).", "assumption")
+    internet_cost_per_village: Positive = P(5.0e5, "Cost of full internet coverage of one "
+                                            "village (yuan).", "assumption")
+    internet_share: Share = P(0.3, "Share of the budget spent on internet.", "assumption")
+    eligibility: Eligibility = Eligibility.ALL
+
+
+class PublicityParams(Instrument):
+    budget: NonNegative = 3 * M
+    channels: list[str] = P(["villagers_meeting", "work_group", "short_video"],
+                            "Channels the campaign boosts.", "002 §4.3; 004 §4.6")
+    boost: Share = P(0.5, "Intensity added to each boosted channel while funds last.",
+                     "assumption")
+    eligibility: Eligibility = Eligibility.ALL
+    delivery: Delivery = Delivery.CAMPAIGN
+
+    @field_validator("channels")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        unknown = [c for c in v if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; expected some of {list(CHANNELS)}")
+        return v
+
+
+class CadreTrainingParams(Instrument):
+    budget: NonNegative = 4 * M
+    cost_per_cadre: Positive = P(20000.0, "Cost of one task force's training round (yuan).",
+                                 "assumption")
+    capacity_gain: Share = P(0.15, "Capacity gained per round (towards 1).", "000 §5.2; "
+                             "assumption")
+    internet_gain: Share = P(0.2, "Internet skill gained per round (towards 1).",
+                             "001 'Cultivate Internet awareness'; assumption")
+    eligibility: Eligibility = Eligibility.ALL
+
+
+
+
+class RelocationParams(Instrument):
+    """Relocation from places too remote to serve (seed 003 l.140, l.147; 002 §2.2)."""
+
+    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region (0: no "
+                            "relocation; overlays set it per household).", "assumption")
+    remoteness_threshold: Share = P(0.8, "Villages at least this remote are 'too remote to "
+                                    "serve' and their registered households may move.",
+                                    "003 l.119 'poverty trap' areas; level an assumption")
+    cost_per_household: Positive = P(100000.0, "Housing and resettlement cost per relocated "
+                                     "household (yuan).", "assumption; 002 §2.2: Foshan's "
+                                     "229 M yuan built 2,781 houses (~82,000 yuan each)")
+    farm_loss: Share = P(0.4, "Share of farm income lost by leaving the land behind.",
+                         "assumption (003 l.147: relocation must solve the move 'together')")
+    wage_gain: NonNegative = P(0.5, "Rise in wage income from living near jobs in town.",
+                               "assumption")
+    acceptance: Share = P(0.6, "Probability an offered household agrees to move, at average "
+                          "trust and risk aversion.", "assumption")
+
+
+class MonitoringParams(Instrument):
+    """Dynamic monitoring of households at risk of (re)turning to poverty (seed 003)."""
+
+    start: str = P("2021-01", "First month (YYYY-MM).", "003 l.162 (transition period "
+                   "2021-2025)")
+    end: str = P("2025-12", "Last month (YYYY-MM).", "003 l.162 (five-year transition)")
+    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region (0: no "
+                            "monitoring; overlays set it per household).", "assumption")
+    eligibility: Eligibility = Eligibility.ALL
+    risk_margin: float = P(1.3, "Households below line x margin, or hit by illness or a "
+                           "disaster while below 1.6 x line, are 'at risk'.",
+                           "003 l.81, l.105 (dynamic monitoring); assumption", ge=1.0, le=3.0)
+    detection: Share = P(0.6, "Share of at-risk households the monitoring finds each month.",
+                         "assumption")
+    cost_per_check: NonNegative = P(20.0, "Cost of checking one household (yuan).",
+                                    "assumption")
+    support_margin: float = P(1.1, "Support tops a found household's income up to line x "
+                              "margin.", "003 l.166 (prevention plus after-the-event help); "
+                              "assumption", ge=0.5, le=3.0)
+    support_months: int = P(6, "Months support lasts once granted.", "assumption", ge=1)
+
+
+class Instruments(Strict):
+    registration: RegistrationParams = Field(default_factory=RegistrationParams)
+    minimum_living: MinimumLivingParams = Field(default_factory=MinimumLivingParams)
+    cooperative: CooperativeIndustryParams = Field(default_factory=CooperativeIndustryParams)
+    asset_income: AssetIncomeParams = Field(default_factory=AssetIncomeParams)
+    microcredit: MicrocreditParams = Field(default_factory=MicrocreditParams)
+    ecommerce: EcommerceParams = Field(default_factory=EcommerceParams)
+    tourism: TourismParams = Field(default_factory=TourismParams)
+    skills_training: SkillsTrainingParams = Field(default_factory=SkillsTrainingParams)
+    infrastructure: InfrastructureParams = Field(default_factory=InfrastructureParams)
+    publicity: PublicityParams = Field(default_factory=PublicityParams)
+    cadre_training: CadreTrainingParams = Field(default_factory=CadreTrainingParams)
+    relocation: RelocationParams = Field(default_factory=RelocationParams)
+    monitoring: MonitoringParams = Field(default_factory=MonitoringParams)
+
+
+#: Every instrument of the schema, in schema order: the one list of instrument names (the
+#: behaviour classes of `simulation.instruments` are checked against it).
+INSTRUMENT_NAMES: tuple[str, ...] = tuple(Instruments.model_fields)
+
+#: Programmes households learn about and take up (columns of the awareness matrix).
+PROGRAMMES = ("minimum_living", "cooperative", "microcredit", "ecommerce", "tourism",
+              "skills_training")
+#: Columns of the programmes that count as productive participation (they raise motivation;
+#: returns to poverty are split by them).
+PRODUCTIVE = [PROGRAMMES.index(p) for p in ("cooperative", "microcredit", "ecommerce",
+                                            "tourism", "skills_training")]
+if not set(PROGRAMMES) <= set(INSTRUMENT_NAMES):  # pragma: no cover - a schema edit
+    raise ImportError(f"PROGRAMMES {sorted(set(PROGRAMMES) - set(INSTRUMENT_NAMES))} are not "
+                      "fields of Instruments")
+
+
+def display_order() -> tuple[str, ...]:
+    """Instruments in the order of the policy panel: the programmes households take up, then
+    the other money instruments, registration, and every later addition in schema order."""
+    first = (*PROGRAMMES, "asset_income", "infrastructure", "publicity", "cadre_training",
+             "registration")
+    return (tuple(k for k in first if k in INSTRUMENT_NAMES)
+            + tuple(k for k in INSTRUMENT_NAMES if k not in first))

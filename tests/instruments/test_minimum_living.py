@@ -1,0 +1,65 @@
+"""Minimum living security on ten households, without a model run: enrolled households
+get the gap between their market income and the standard, never more than the money."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.households import Source
+from simulation.instruments.minimum_living import MinimumLiving
+from simulation.scenario import PROGRAMMES
+from simulation.testing import mock_households, mock_model
+
+K = PROGRAMMES.index("minimum_living")
+#: 2014-01 is read at mid-year 2014.5, between 2,777 (2014) and 4,300 (2017) yuan a year.
+STANDARD_2014 = 2777.0 + (4300.0 - 2777.0) * 0.5 / 3.0
+
+
+def _setup(budget: float):
+    hh = mock_households(10, labour=[0] * 5 + [2] * 5, head_age=[70] * 5 + [40] * 5)
+    # monthly per-capita farm income: 100, 150, ..., 550 yuan (1,200 ... 6,600 a year)
+    hh.income[:, Source.FARM] = 100.0 + 50.0 * np.arange(10)
+    hh.annual_income[:] = hh.income.sum(axis=1) * 12.0
+    hh.participating[[0, 1, 2], K] = True  # enrolled
+    model = mock_model(hh, {"instruments.minimum_living.budget": budget})
+    return model, MinimumLiving(model, model.config.instruments.minimum_living)
+
+
+def test_standard_is_interpolated_by_year():
+    model, inst = _setup(350e6)
+    assert inst.standard(model) == pytest.approx(STANDARD_2014)
+
+
+def test_enrolled_households_get_the_gap_to_the_standard():
+    model, inst = _setup(350e6)
+    inst.step(model)  # nobody is aware, so only the enrolled are paid
+    hh = model.households
+    market = (100.0 + 50.0 * np.arange(10)) * 12.0
+    expected = np.zeros(10)
+    expected[:3] = (STANDARD_2014 - market[:3]) / 12.0  # per capita and month
+    assert np.allclose(hh.income[:, Source.TRANSFER], expected)
+    cost = float((expected * 4.0).sum())  # four people per household
+    assert inst.delivered == pytest.approx(cost)
+    assert inst.overhead == pytest.approx(cost / 0.95 - cost)  # 5% administration
+    assert inst.budget == pytest.approx(inst.delivered + inst.overhead + inst.remaining)
+
+
+def test_never_more_than_the_budget():
+    # 144 months of routine pacing: this month may use budget / 144, less 5% overhead
+    model, inst = _setup(144 * 500.0)
+    usable = 500.0 * 0.95
+    inst.step(model)
+    hh = model.households
+    full = (STANDARD_2014 - (100.0 + 50.0 * np.arange(3)) * 12.0) / 12.0
+    paid = hh.income[:3, Source.TRANSFER]
+    assert float((paid * 4.0).sum()) == pytest.approx(usable)
+    assert np.allclose(paid, full * usable / float((full * 4.0).sum()))  # pro-rated
+    assert inst.delivered == pytest.approx(usable)
+    assert inst.delivered + inst.overhead == pytest.approx(500.0)
+
+
+def test_who_can_use_it():
+    model, inst = _setup(350e6)
+    # below the standard (rows 0-3: 1,200 ... 3,000 a year) and without able labour (0-4)
+    assert inst.can_use(model).tolist() == [True] * 4 + [False] * 6
