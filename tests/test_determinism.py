@@ -24,6 +24,6 @@ def test_metadata_records_version_scenario_and_seed(baseline_result):
     meta = baseline_result.meta
     assert meta["seed"] == 7
     assert meta["scenario_name"] == "demo"
-    assert meta["run_key"] == f"{small().content_hash()}-7"
+    assert meta["run_key"] == f"{small().content_hash()}-7-{meta['code_fingerprint']}"
     assert meta["model_version"]
     assert "instruments:" in meta["scenario_yaml"]

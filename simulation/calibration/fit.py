@@ -52,6 +52,7 @@ from simulation.calibration.targets import (
     months_needed,
     split_usable,
 )
+from simulation.fingerprint import calibration_fingerprint
 from simulation.runs.executors import Task, run_tasks
 from simulation.runs.runner import git_commit
 from simulation.scenario import (
@@ -189,7 +190,8 @@ class Problem:
         """Hash of everything that determines the losses (checkpoints are keyed by it)."""
         payload = {"spec": self.spec.fingerprint(), "scenario": self.base.content_hash(),
                    "targets": self.target_file.model_dump(mode="json"),
-                   "model_version": simulation.__version__}
+                   "model_version": simulation.__version__,
+                   "code": calibration_fingerprint()}
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -239,7 +241,8 @@ class Evaluator:
             if header.get("fingerprint") != fp:
                 raise CalibrationError(
                     f"{path}: checkpoint belongs to another calibration (spec, scenario, "
-                    f"targets or model version differ: {header.get('fingerprint')} != {fp}); "
+                    f"targets, model version or model code differ: "
+                    f"{header.get('fingerprint')} != {fp}); "
                     "use --restart to discard it or choose another --out")
             for line in lines[1:]:
                 try:

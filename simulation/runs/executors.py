@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
-from simulation.runs.runner import RunResult, run
+from simulation.runs.runner import RunResult, run, run_key
 from simulation.scenario import Scenario, build
 
 #: Address prefixes that mean "a Dask scheduler".
@@ -43,8 +43,8 @@ class Task:
 
     @property
     def key(self) -> str:
-        """`{scenario hash}-{seed}`, the same as `RunResult.meta["run_key"]`."""
-        return f"{build(self.scenario).content_hash()}-{self.seed}"
+        """`{scenario hash}-{seed}-{code fingerprint}`, as `RunResult.meta["run_key"]`."""
+        return run_key(build(self.scenario).content_hash(), self.seed)
 
 
 _MALLOC_TUNED = False

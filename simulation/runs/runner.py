@@ -1,7 +1,8 @@
 """A run is a pure function of (scenario, seed) returning tidy tables and metadata.
 
-This is the unit that process pools and Dask workers execute, and (scenario hash, seed) is
-the key that makes sweeps resumable.
+This is the unit that process pools and Dask workers execute, and (scenario hash, seed,
+model-code fingerprint) is the key that makes sweeps resumable: a run is reused only when the
+same code made it (see `simulation.fingerprint`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from pathlib import Path
 import pandas as pd
 
 import simulation
+from simulation import fingerprint
 from simulation.model import PovertyModel
 from simulation.scenario import Scenario
 
 #: Summary outcomes reported for every run (see `summarise`).
 SUMMARY_DATES = ("2016-12", "2020-12", "2025-12")
+
+
+def run_key(scenario_hash: str, seed: int) -> str:
+    """`{scenario hash}-{seed}-{code fingerprint}`: what a stored run is reused by."""
+    return f"{scenario_hash}-{int(seed)}-{fingerprint.code_fingerprint()}"
 
 
 def git_commit() -> str:
@@ -106,7 +113,8 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
     meta = {
         "model_version": simulation.__version__, "git_commit": git_commit(),
         "scenario_name": scenario.name, "scenario_hash": scenario.content_hash(),
-        "seed": seed_used, "run_key": f"{scenario.content_hash()}-{seed_used}",
+        "seed": seed_used, "code_fingerprint": fingerprint.code_fingerprint(),
+        "run_key": run_key(scenario.content_hash(), seed_used),
         "households": scenario.households, "months": scenario.months,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "setup_seconds": round(setup_seconds, 3),

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from simulation.errors import error, stderr, warn
 from simulation.sweeps import store as store_mod
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
@@ -123,12 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = make_plan(spec)
     executor = args.scheduler or args.executor
     if args.scheduler and not is_dask_address(args.scheduler):
-        console.print(f"[red]error:[/] --scheduler {args.scheduler!r}: expected an address "
+        error(f"--scheduler {args.scheduler!r}: expected an address "
                       "like tcp://127.0.0.1:8786")
         return 2
     db = None if args.no_db else args.db
     if db is None and args.parquet is None:
-        console.print("[red]error:[/] --no-db needs --parquet DIR (somewhere to store runs)")
+        error("--no-db needs --parquet DIR (somewhere to store runs)")
         return 2
     where = " and ".join(str(x) for x in (db, args.parquet) if x)
     console.print(f"sweep [bold]{plan.sweep_id}[/]: design {spec.design}, "
@@ -146,8 +147,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def on_start(status) -> None:
         console.print(f"{status.already} of {status.unique} distinct runs already stored in "
-                      f"{where}; running {status.unique - status.already} on "
-                      f"{describe(executor, args.workers)}")
+                      f"{where} by this model code ({status.code}); running "
+                      f"{status.unique - status.already} on {describe(executor, args.workers)}")
+        if status.stale:
+            warn(f"{status.stale} stored run(s) of the same "
+                          "scenario and seed were made by other model code and are not "
+                          "reused; they are run again")
         state["task"] = bar.add_task("runs", total=status.unique, completed=status.already,
                                      rate="", eta="?")
         state["last"] = 0.0
@@ -168,20 +173,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             status = run_sweep(plan, st, executor, args.workers, args.resume,
                                on_start, on_stored)
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]: every finished run is stored; run the same "
+        stderr.print("[yellow]interrupted[/]: every finished run is stored; run the same "
                       "command again to resume")
         return 130
     except BrokenProcessPool as exc:
-        console.print(f"[red]error:[/] a worker process died ({exc}); every finished run is "
+        error(f"a worker process died ({exc}); every finished run is "
                       "stored; run the same command again to resume")
         return 1
     except RuntimeError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error(f"{exc}")
         return 1
     except OSError as exc:
         if not args.scheduler:
             raise
-        console.print(f"[red]error:[/] cannot use the Dask scheduler at {args.scheduler}: "
+        error(f"cannot use the Dask scheduler at {args.scheduler}: "
                       f"{exc}; finished runs are stored, run the same command to resume")
         return 1
     console.print(f"done: {status.ran} run(s) in {time.perf_counter() - started:.1f} s "
@@ -203,7 +208,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         sweeps = store_mod.list_sweeps(args.results)
     except (FileNotFoundError, RuntimeError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error(f"{exc}")
         return 1
     table = Table(title=f"Sweeps in {args.results}")
     for col in ("sweep_id", "design", "created_at", "points", "runs", "stored"):
@@ -222,7 +227,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         with store_mod.connect(args.results) as con:
             df = con.execute(args.query).df()
     except (FileNotFoundError, RuntimeError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error(f"{exc}")
         return 1
     with pd.option_context("display.max_rows", 200, "display.width", 200):
         print(df.to_string(index=False))
@@ -236,14 +241,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         report = sweep_report.build(args.results, args.sweep, args.outcome)
     except (FileNotFoundError, LookupError, RuntimeError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error(f"{exc}")
         return 1
     out = Path(args.out) if args.out else Path("results") / "sweeps" / report.sweep_id
     files = sweep_report.write(report, out)
     console.print(f"sweep [bold]{report.sweep_id}[/]: design {report.spec.design}, "
                   f"{report.stored} of {len(report.runs)} runs stored")
     if report.note:
-        console.print(f"[yellow]{report.note}[/]")
+        warn(report.note)
     overall = Table(title="Outcomes over all runs")
     for col in ("outcome", "mean", "sd", "p05", "p50", "p95"):
         overall.add_column(col, justify="left" if col == "outcome" else "right")

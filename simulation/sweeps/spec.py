@@ -252,7 +252,9 @@ class Plan:
 
     @property
     def run_keys(self) -> list[str]:
-        return [f"{self.scenario_hashes[t.tag[0]]}-{t.seed}" for t in self.tasks]
+        from simulation.runs.runner import run_key
+
+        return [run_key(self.scenario_hashes[t.tag[0]], t.seed) for t in self.tasks]
 
     def sweep_row(self) -> dict:
         return {"sweep_id": self.sweep_id, "name": self.spec.name, "design": self.spec.design,
@@ -460,6 +462,9 @@ class SweepStatus:
     already: int
     ran: int = 0
     seconds: float = 0.0
+    #: Runs of the same scenario and seed stored by other model code (rerun, not reused).
+    stale: int = 0
+    code: str = ""
 
     @property
     def complete(self) -> bool:
@@ -485,9 +490,16 @@ def run_sweep(plan: Plan, store, executor: str = "process", workers: int | None 
     unique: dict[str, Task] = {}
     for task, key in zip(plan.tasks, plan.run_keys, strict=True):
         unique.setdefault(key, task)
+    from simulation.fingerprint import code_fingerprint
+
     done = store.done_keys() if resume else set()
     todo = [t for k, t in unique.items() if k not in done]
-    status = SweepStatus(plan.sweep_id, len(plan.tasks), len(unique), len(unique) - len(todo))
+    # Same scenario and seed, made by other code: rerun, and say so.
+    other = ({k.rsplit("-", 1)[0] for k in store.done_keys("*") if k not in unique}
+             if resume else set())
+    stale = sum(1 for k in unique if k not in done and k.rsplit("-", 1)[0] in other)
+    status = SweepStatus(plan.sweep_id, len(plan.tasks), len(unique), len(unique) - len(todo),
+                         stale=stale, code=code_fingerprint())
     if on_start:
         on_start(status)
     started = time.perf_counter()
@@ -498,6 +510,10 @@ def run_sweep(plan: Plan, store, executor: str = "process", workers: int | None 
             raise SweepError(f"a worker ran model version {result.meta.get('model_version')}"
                              f" but this is {simulation.__version__}; install the same povsim "
                              "on every worker")
+        if result.meta.get("code_fingerprint") != status.code:
+            raise SweepError(f"a worker ran model code {result.meta.get('code_fingerprint')} "
+                             f"but this is {status.code}; the same povsim version with "
+                             "different source files (run the same checkout on every worker)")
         store.write_run(result)
         status.ran += 1
         status.seconds = time.perf_counter() - started

@@ -1,8 +1,9 @@
 """Where runs are kept: an embedded DuckDB database and/or a Parquet dataset.
 
 Every run is written as one unit as soon as it finishes, keyed by its run key
-(`{scenario hash}-{seed}`), so an interrupted sweep loses at most the runs in flight and a
-resumed sweep skips exactly the runs already stored. A DuckDB file open for writing cannot
+(`{scenario hash}-{seed}-{code fingerprint}`), so an interrupted sweep loses at most the runs
+in flight and a resumed sweep skips exactly the runs already stored by the same model code
+(see `simulation.fingerprint`). A DuckDB file open for writing cannot
 be opened by another process, so one process (the one driving the sweep) writes; workers
 only return results.
 
@@ -149,15 +150,18 @@ class Store:
 
     # ------------------------------------------------------------------ reading state
     def done_keys(self, model_version: str | None = None) -> set[str]:
-        """Run keys already stored by `model_version` (default: this model's version).
+        """Run keys already stored by `model_version` (default: this model's version; "*":
+        any version). Run keys end in the model-code fingerprint, so a run made by other
+        code never matches a key planned now.
 
         With both back ends, a run counts as done only when both hold it.
         """
         version = model_version or simulation.__version__
+        where = "" if version == "*" else " WHERE model_version = ?"
+        params = [] if version == "*" else [version]
         sets: list[set[str]] = []
         if self.con is not None:
-            rows = self.con.execute("SELECT run_key FROM runs WHERE model_version = ?",
-                                    [version]).fetchall()
+            rows = self.con.execute("SELECT run_key FROM runs" + where, params).fetchall()
             sets.append({r[0] for r in rows})
         if self.parquet is not None:
             keys: set[str] = set()
@@ -165,7 +169,7 @@ class Store:
                 glob = (self.parquet / "runs").resolve().as_posix() + "/*.parquet"
                 with duckdb.connect() as con:
                     rows = con.execute("SELECT run_key FROM read_parquet(?, union_by_name=true)"
-                                       " WHERE model_version = ?", [glob, version]).fetchall()
+                                       + where, [glob, *params]).fetchall()
                 keys = {r[0] for r in rows}
             sets.append(keys)
         return set.intersection(*sets)

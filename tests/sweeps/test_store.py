@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from simulation.fingerprint import code_fingerprint
 from simulation.runs.runner import run
 from simulation.scenario import build, load_scenario, with_overrides
 from simulation.sweeps import store
@@ -49,7 +50,8 @@ def test_round_trip_is_exact_and_rows_are_keyed(tmp_path, results, backend):
                                   "OR scenario_hash IS NULL OR seed IS NULL").fetchone()[0]
                 assert bad == 0, table
                 keyed = con.execute(f"SELECT count(*) FROM {table} WHERE run_key <> "
-                                    "scenario_hash || '-' || CAST(seed AS VARCHAR)").fetchone()
+                                    "scenario_hash || '-' || CAST(seed AS VARCHAR) || '-' || "
+                                    f"'{code_fingerprint()}'").fetchone()
                 assert keyed[0] == 0, table
             # Two seeds of one scenario and one other scenario: the text is stored once each.
             scen = con.execute("SELECT scenario_hash, scenario_yaml FROM scenarios").df()
