@@ -13,11 +13,24 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from rich.console import Console
+
+class _Stderr:
+    """A rich console on stderr, made on first use (so `povsim --version` loads no rich)."""
+
+    _console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _Stderr._console is None:
+            from rich.console import Console
+
+            _Stderr._console = Console(stderr=True, soft_wrap=True)
+        return getattr(_Stderr._console, name)
+
 
 #: Where errors and warnings go (stderr, so `2>err.log` captures them).
-stderr = Console(stderr=True, soft_wrap=True)
+stderr = _Stderr()
 
 
 class UsageError(ValueError):

@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from simulation.calibration.fit import calibrate
 from simulation.calibration.spec import (
     CalibrationError,
     CalibrationSpec,
@@ -24,6 +23,7 @@ from simulation.calibration.spec import (
     parse_spec,
 )
 from simulation.calibration.targets import TargetError, TargetWarning
+from simulation.errors import error, positive_int, seed
 from simulation.scenario import parse_override
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
@@ -75,6 +75,8 @@ def build_spec(args: argparse.Namespace) -> CalibrationSpec:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulation.calibration.fit import calibrate
+
     try:
         spec = build_spec(args)
         out = Path(args.out) if args.out else Path("results") / "calibration" / spec.name
@@ -84,7 +86,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             result = calibrate(spec, out, restart=args.restart,
                                progress=lambda m: console.print(m, highlight=False))
     except (CalibrationError, TargetError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        error(f"{exc}")
         return 2
     console.print(f"best loss {result.best.loss:.4g} after {len(result.evaluations)} points "
                   f"({result.simulated} simulated now, {result.reused} from the checkpoint) "
@@ -112,18 +114,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(multiplies every instrument budget)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="fixed scenario override (e.g. start=2012-01)")
-    p.add_argument("--households", type=int, help="simulated households per run")
-    p.add_argument("--replicates", type=int, help="seeds per point (common to all points)")
+    p.add_argument("--households", type=positive_int,
+                   help="simulated households per run (default: the scenario's)")
+    p.add_argument("--replicates", type=positive_int,
+                   help="seeds per point, common to all points (default 2)")
     p.add_argument("--fit-until", dest="fit_until", metavar="YYYY-MM",
-                   help="fit targets up to this month; report the error on later ones")
-    p.add_argument("--method", choices=["differential_evolution", "nelder-mead", "powell"])
-    p.add_argument("--seed", type=int, help="optimizer seed")
-    p.add_argument("--maxiter", type=int, help="optimizer generations / iterations")
-    p.add_argument("--popsize", type=int, help="differential evolution population factor")
-    p.add_argument("--max-evaluations", dest="max_evaluations", type=int)
-    p.add_argument("--executor", help="serial, process or a Dask address tcp://...")
-    p.add_argument("--workers", type=int)
-    p.add_argument("--name", help="calibration name (output folder)")
+                   help="fit targets up to this month; report the error on later ones "
+                        "(default: fit all)")
+    p.add_argument("--method", choices=["differential_evolution", "nelder-mead", "powell"],
+                   help="optimizer (default differential_evolution)")
+    p.add_argument("--seed", type=seed, help="optimizer seed (default 1)")
+    p.add_argument("--maxiter", type=positive_int,
+                   help="optimizer generations / iterations (default 20)")
+    p.add_argument("--popsize", type=positive_int,
+                   help="differential evolution population factor (default 8)")
+    p.add_argument("--max-evaluations", dest="max_evaluations", type=positive_int,
+                   help="hard cap on distinct points evaluated, checkpoint included "
+                        "(default: none)")
+    p.add_argument("--executor",
+                   help="serial, process or a Dask address tcp://... (default process)")
+    p.add_argument("--workers", type=positive_int,
+                   help="process pool size (default: all cores)")
+    p.add_argument("--name", help="calibration name, the output folder (default: "
+                                   "TARGETS-SCENARIO)")
     p.add_argument("--out", help="output folder (default results/calibration/NAME)")
     p.add_argument("--restart", action="store_true", help="discard an existing checkpoint")
     p.add_argument("--no-report", action="store_true", help="skip figures and HTML")

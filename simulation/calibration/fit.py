@@ -216,8 +216,16 @@ class Evaluation:
         return {k: float(np.mean(v)) for k, v in self.values.items()}
 
 
+class EvaluationBudget(Exception):
+    """`optimizer.max_evaluations` distinct points are evaluated: the fit stops there."""
+
+
 class Evaluator:
-    """Scores parameter points in batches, with a checkpoint file as a cache."""
+    """Scores parameter points in batches, with a checkpoint file as a cache.
+
+    `optimizer.max_evaluations` is a hard cap on distinct points (checkpoint included): a
+    batch that would pass it is cut at the cap and `EvaluationBudget` is raised.
+    """
 
     def __init__(self, problem: Problem, checkpoint: Path | None, restart: bool = False,
                  on_batch: Callable[[int, list[Evaluation]], None] | None = None):
@@ -284,6 +292,10 @@ class Evaluator:
             if k not in self.cache and k not in queued:
                 todo.append(i)
                 queued.add(k)
+        cap = p.spec.optimizer.max_evaluations
+        capped = cap is not None and len(self.cache) + len(todo) > cap
+        if capped:
+            todo = todo[:max(0, cap - len(self.cache))]
         fresh = self._simulate([xs[i] for i in todo]) if todo else []
         new: list[Evaluation] = []
         for i, (vals, secs) in zip(todo, fresh, strict=True):
@@ -302,6 +314,9 @@ class Evaluator:
                 fh.flush()
                 os.fsync(fh.fileno())
         self.simulated += len(new)
+        if capped:
+            self.history.extend(self.cache[_key(x)] for x in xs if _key(x) in self.cache)
+            raise EvaluationBudget(cap)
         self.reused += len(xs) - len(todo)
         evs = [self.cache[_key(x)] for x in xs]
         self.history.extend(evs)
@@ -388,13 +403,16 @@ def calibrate(spec: CalibrationSpec, out: str | Path | None = None, restart: boo
 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*workers.*", category=UserWarning)
-            res = optimize.differential_evolution(
-                lambda x: ev(x), problem.bounds, maxiter=maxiter, popsize=opt.popsize,
-                tol=opt.tol, mutation=opt.mutation, recombination=opt.recombination,
-                rng=np.random.default_rng(opt.seed), init=opt.init, polish=False,
-                updating="deferred", workers=ev.map, x0=x0 if has_start else None,
-                callback=report)
-        message = str(res.message)
+            try:
+                res = optimize.differential_evolution(
+                    lambda x: ev(x), problem.bounds, maxiter=maxiter, popsize=opt.popsize,
+                    tol=opt.tol, mutation=opt.mutation, recombination=opt.recombination,
+                    rng=np.random.default_rng(opt.seed), init=opt.init, polish=False,
+                    updating="deferred", workers=ev.map, x0=x0 if has_start else None,
+                    callback=report)
+                message = str(res.message)
+            except EvaluationBudget:
+                message = f"stopped at max_evaluations = {opt.max_evaluations} points"
     else:
         method = "Nelder-Mead" if opt.method == "nelder-mead" else "Powell"
         options: dict[str, Any] = {"maxiter": opt.maxiter * 10,
@@ -403,8 +421,12 @@ def calibrate(spec: CalibrationSpec, out: str | Path | None = None, restart: boo
             options |= {"xatol": 1e-4, "fatol": max(opt.tol, 1e-6)}
         else:
             options |= {"xtol": 1e-4, "ftol": max(opt.tol, 1e-6)}
-        res = optimize.minimize(ev, x0, method=method, bounds=problem.bounds, options=options)
-        message = str(res.message)
+        try:
+            res = optimize.minimize(ev, x0, method=method, bounds=problem.bounds,
+                                    options=options)
+            message = str(res.message)
+        except EvaluationBudget:
+            message = f"stopped at max_evaluations = {opt.max_evaluations} points"
     seconds = time.perf_counter() - started
     unique = sorted(ev.cache.values(), key=lambda e: e.index)
     seen = {_key(e.x) for e in ev.history}

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
+from simulation.errors import error, positive_int, seed
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -33,9 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--base", default=None, metavar="ARCHETYPE",
                    help="archetype used as the baseline; every SCENARIO is an overlay on it")
     p.add_argument("--replicates", type=int, default=30, help="paired replicates (default 30)")
-    p.add_argument("--seed0", type=int, default=1,
+    p.add_argument("--seed0", type=seed, default=1,
                    help="first seed; replicates use seed0, seed0+1, ... (default 1)")
-    p.add_argument("--households", type=int, default=None,
+    p.add_argument("--households", type=positive_int, default=None,
                    help="simulated households for every arm (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="dotted override applied to every arm")
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "seeds (to see what pairing buys)")
     p.add_argument("--executor", default="process",
                    help="serial, process (default) or a Dask address tcp://HOST:PORT")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: cores)")
     p.add_argument("--out", default=None,
                    help="output folder (default results/compare-BASELINE)")
     p.add_argument("--title", default=None, help="report title")
@@ -71,14 +72,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from simulation.comparison.report import fmt_diff, write_report
 
     if args.replicates < 2:
-        console.print("[red]error:[/] --replicates must be at least 2")
+        error("--replicates must be at least 2")
         return 2
     if args.base:
         baseline, arms = load_arms(args.scenarios, base=args.base, households=args.households,
                                    overrides=args.set)
     else:
         if len(args.scenarios) < 2:
-            console.print("[red]error:[/] give a BASELINE and at least one countermeasure, or "
+            error("give a BASELINE and at least one countermeasure, or "
                           "--base ARCHETYPE with countermeasures")
             return 2
         baseline, arms = load_arms(args.scenarios[1:], baseline=args.scenarios[0],
@@ -104,7 +105,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         except ValueError as exc:
             if type(exc) is not ValueError:  # ScenarioError is reported by the main CLI
                 raise
-            console.print(f"[red]error:[/] {exc}")
+            error(f"{exc}")
             return 2
     out = Path(args.out) if args.out else Path("results") / f"compare-{baseline.name}"
     paths = write_report(comp, out, args.title)

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
+from simulation.errors import positive_int, seed, stderr
 from simulation.outcomes import HEADLINE
 from simulation.scenario import ScenarioError, list_bundled, load_scenario, scenarios_dir
 
@@ -99,7 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                           f"{s.months} months, hash {s.content_hash()}")
         except ScenarioError as exc:
             bad += 1
-            console.print(f"[red]invalid[/] {exc}")
+            stderr.print(f"[red]invalid[/] {exc}")
     return 1 if bad else 0
 
 
@@ -119,8 +120,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run one scenario and write its tables and figure")
     p.add_argument("scenario", nargs="?", default="default",
                    help="scenario file or bundled name (default: embedded defaults)")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--households", type=int, default=None)
+    p.add_argument("--seed", type=seed, default=None)
+    p.add_argument("--households", type=positive_int, default=None)
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="dotted override, e.g. instruments.microcredit.budget=2e8")
     p.add_argument("--base", default=None,

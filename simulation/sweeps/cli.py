@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.errors import error, stderr, warn
-from simulation.sweeps import store as store_mod
+from simulation.errors import error, positive_int, seed, stderr, warn
+
+DEFAULT_DB = Path("results") / "povsim.duckdb"  # as simulation.sweeps.store.DEFAULT_DB
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -42,21 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="PATH=LOW:HIGH, PATH=LOW:HIGH:log or PATH=v1,v2,... (repeatable)")
     r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="fixed dotted override for every run")
-    r.add_argument("--households", type=int, default=None)
+    r.add_argument("--households", type=positive_int, default=None)
     r.add_argument("--design", choices=["grid", "lhs", "qmc", "sobol", "morris",
                                         "replicates"], default=None)
-    r.add_argument("--samples", type=int, default=None,
+    r.add_argument("--samples", type=positive_int, default=None,
                    help="lhs/qmc points; sobol base N (runs N*(D+2)); morris trajectories")
     r.add_argument("--levels", type=int, default=None, help="grid or Morris levels")
-    r.add_argument("--replicates", type=int, default=None, help="seeds per point")
-    r.add_argument("--seed", type=int, default=None, help="first seed (and design seed)")
+    r.add_argument("--replicates", type=positive_int, default=None, help="seeds per point")
+    r.add_argument("--seed", type=seed, default=None, help="first seed (and design seed)")
     r.add_argument("--name", default=None, help="sweep name (default: from the file)")
     r.add_argument("--executor", choices=["serial", "process"], default="process",
                    help="local executor (default: a process pool on all cores)")
-    r.add_argument("--workers", type=int, default=None, help="process pool size")
+    r.add_argument("--workers", type=positive_int, default=None, help="process pool size")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
-    r.add_argument("--db", default=str(store_mod.DEFAULT_DB),
+    r.add_argument("--db", default=str(DEFAULT_DB),
                    help="DuckDB file (default results/povsim.duckdb)")
     r.add_argument("--parquet", default=None, metavar="DIR",
                    help="also (or with --no-db, only) write a Parquet dataset here")
@@ -70,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=cmd_run)
 
     rep = actions.add_parser("report", help="distributions, sensitivity and plots of a sweep")
-    rep.add_argument("results", nargs="?", default=str(store_mod.DEFAULT_DB),
+    rep.add_argument("results", nargs="?", default=str(DEFAULT_DB),
                      help="DuckDB file or Parquet folder (default results/povsim.duckdb)")
     rep.add_argument("--sweep", default=None, help="sweep id or name (default: the latest)")
     rep.add_argument("--outcome", action="append", default=None,
@@ -80,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rep.set_defaults(func=cmd_report)
 
     ls = actions.add_parser("list", help="sweeps in a results store")
-    ls.add_argument("results", nargs="?", default=str(store_mod.DEFAULT_DB))
+    ls.add_argument("results", nargs="?", default=str(DEFAULT_DB))
     ls.set_defaults(func=cmd_list)
 
     q = actions.add_parser("sql", help="run a DuckDB SQL query on a results store")
@@ -118,6 +119,7 @@ def _spec(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulation.runs.executors import describe, is_dask_address
+    from simulation.sweeps import store as store_mod
     from simulation.sweeps.spec import make_plan, run_sweep
 
     spec = _spec(args)
@@ -205,6 +207,8 @@ def _duration(seconds: float) -> str:
 
 # -------------------------------------------------------------------- list / sql
 def cmd_list(args: argparse.Namespace) -> int:
+    from simulation.sweeps import store as store_mod
+
     try:
         sweeps = store_mod.list_sweeps(args.results)
     except (FileNotFoundError, RuntimeError) as exc:
@@ -221,7 +225,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
     import pandas as pd
+
+    from simulation.sweeps import store as store_mod
 
     try:
         with store_mod.connect(args.results) as con:
@@ -229,6 +236,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
     except (FileNotFoundError, RuntimeError) as exc:
         error(f"{exc}")
         return 1
+    except duckdb.Error as exc:  # bad SQL: the user's query, not a bug
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        error(f"query on {args.results} failed: {type(exc).__name__}: {first}")
+        return 2
     with pd.option_context("display.max_rows", 200, "display.width", 200):
         print(df.to_string(index=False))
     return 0

@@ -329,4 +329,4 @@ def test_spec_and_parameter_errors_are_clear(tmp_path: Path) -> None:
     proc = subprocess.run([POVSIM, "calibrate", str(ROOT / "calibration" / "targets" /
                                                      "liangshan.yaml")],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "give --scenario" in proc.stdout
+    assert proc.returncode == 2 and "give --scenario" in proc.stderr and not proc.stdout

@@ -166,13 +166,13 @@ def test_compare_cli_with_base_and_errors(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("instruments:\n  microcredit: {budget: lots}\n")
     assert main(["compare", "demo", str(bad), "--replicates", "2", "--quiet"]) == 2
-    said = capsys.readouterr().out
+    said = capsys.readouterr().err
     assert "bad.yaml" in said and "instruments.microcredit.budget" in said
     assert main(["compare", "demo", "--replicates", "2", "--quiet"]) == 2
     assert main(["compare", "--base", "demo", str(cm), "--replicates", "2", "--quiet",
                  "--dates", "1999-01", "--executor", "serial", "--households", "200",
                  "--set", "months=12"]) == 2
-    assert "outside the run" in capsys.readouterr().out
+    assert "outside the run" in capsys.readouterr().err
 
 
 def test_compare_library_overlays_on_an_archetype(tmp_path):

@@ -27,13 +27,13 @@ def test_validate_reports_bad_file(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("instruments:\n  microcredit:\n    budget: -5\n")
     assert main(["validate", str(bad)]) == 1
-    assert "instruments.microcredit.budget" in capsys.readouterr().out
+    assert "instruments.microcredit.budget" in capsys.readouterr().err
     assert main(["validate", "scenarios/demo.yaml"]) == 0
 
 
 def test_run_with_bad_override_is_a_clear_error(capsys):
     assert main(["run", "demo", "--set", "households=lots", "--quiet"]) == 2
-    assert "households" in capsys.readouterr().out
+    assert "households" in capsys.readouterr().err
 
 
 def test_scenarios_lists_bundled(capsys):

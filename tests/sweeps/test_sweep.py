@@ -242,7 +242,7 @@ def test_cli_bad_vary_is_a_clear_error(tmp_path, capsys):
     code = main(["sweep", "run", "--scenario", "demo", "--vary", f"{MC}=5e8:0",
                  "--db", str(tmp_path / "r.duckdb")])
     assert code == 2
-    assert "command line: invalid sweep spec" in capsys.readouterr().out
+    assert "command line: invalid sweep spec" in capsys.readouterr().err
 
 
 def test_spec_file_resolves_scenarios_next_to_it_and_flags_add_to_it(tmp_path, capsys,
