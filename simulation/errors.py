@@ -113,3 +113,42 @@ def writable_file(path: str | Path, what: str = "output file") -> Path:
         raise UsageError(f"{what} {path} is not writable")
     writable_dir(path.parent, f"folder of {what} {path}")
     return path
+
+
+def safe_name(name: str) -> str:
+    """A scenario name made safe as one folder name: no separators, no `..`, no leading dot."""
+    import re
+
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+    text = re.sub(r"\.{2,}", ".", text)
+    return text or "scenario"
+
+
+def output_dir(out: str | None, default: Path, force: bool = False) -> Path:
+    """Where a command writes, checked before any work.
+
+    An explicit `--out` that holds files is an error unless `force`; the default folder
+    (`default`, made from a sanitised name under results/) is replaced only with `force`,
+    otherwise a new dated folder beside it is used, so earlier results are never lost.
+    """
+    import time
+
+    if out is not None:
+        path = Path(out)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {path} is a file, not a folder")
+        if path.is_dir() and any(path.iterdir()) and not force:
+            raise UsageError(f"--out {path} already holds files; give --force to overwrite "
+                             "them, or choose another folder")
+        return writable_dir(path)
+    path = default
+    if path.is_dir() and any(path.iterdir()) and not force:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        dated = path.with_name(f"{path.name}-{stamp}")
+        n = 1
+        while dated.exists():
+            n += 1
+            dated = path.with_name(f"{path.name}-{stamp}-{n}")
+        warn(f"{path} already exists: writing {dated} instead (give --force to replace it)")
+        path = dated
+    return writable_dir(path)

@@ -16,7 +16,7 @@ class Strict(BaseModel):
     """The one strict base of every input schema (scenario, sweep, calibration and target
     specs): unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # no infinite budgets
 
 
 def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:
@@ -24,8 +24,12 @@ def read_yaml(path: str | Path, error: type[Exception], what: str) -> Any:
     path = Path(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read {what}: not UTF-8 text (byte "
+                    f"0x{exc.object[exc.start]:02x} at position {exc.start}; is it a binary "
+                    "file? save it as UTF-8)") from None
     except OSError as exc:
-        raise error(f"{path}: cannot read {what}: {exc}") from exc
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML: {exc}") from exc
 

@@ -33,7 +33,7 @@ def _is_spec(path: Path) -> bool:
     """A calibration spec names its targets file; a target file lists targets."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    except (OSError, ValueError, yaml.YAMLError):  # read (and reported) as targets next
         return False
     return isinstance(data, dict) and isinstance(data.get("targets"), str)
 

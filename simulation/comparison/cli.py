@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
-from simulation.errors import error, positive_int, seed
+from simulation.errors import error, output_dir, positive_int, safe_name, seed, warn
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -60,7 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="serial, process (default) or a Dask address tcp://HOST:PORT")
     p.add_argument("--workers", type=positive_int, default=None, help="processes (default: cores)")
     p.add_argument("--out", default=None,
-                   help="output folder (default results/compare-BASELINE)")
+                   help="output folder (default results/compare-BASELINE; if that exists, a "
+                        "new dated folder beside it)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the output folder if it already holds results")
     p.add_argument("--title", default=None, help="report title")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_compare)
@@ -85,6 +88,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         baseline, arms = load_arms(args.scenarios[1:], baseline=args.scenarios[0],
                                    households=args.households, overrides=args.set)
     dates = [d.strip() for d in args.dates.split(",")] if args.dates else None
+    from simulation.scenario.checks import check_month, problems
+
+    check_month(args.transition, baseline.scenario, "--transition")
+    for d in dates or []:
+        check_month(d, baseline.scenario, "--dates: date")
+    for arm in (baseline, *arms):
+        for message in problems(arm.scenario, f"arm '{arm.name}'"):
+            warn(message)
+    out = output_dir(args.out, Path("results") / f"compare-{safe_name(baseline.name)}",
+                     args.force)
     seeds = list(range(args.seed0, args.seed0 + args.replicates))
     n_runs = (len(arms) + 1) * len(seeds)
     console.print(
@@ -107,7 +120,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 raise
             error(f"{exc}")
             return 2
-    out = Path(args.out) if args.out else Path("results") / f"compare-{baseline.name}"
     paths = write_report(comp, out, args.title)
     rank = comp.tables["ranking"]
     head = comp.tables["headline"]

@@ -10,9 +10,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
-from simulation.errors import positive_int, seed, stderr
+from simulation.errors import output_dir, positive_int, safe_name, seed, stderr, warn
 from simulation.outcomes import HEADLINE
-from simulation.scenario import ScenarioError, list_bundled, load_scenario, scenarios_dir
+from simulation.scenario import (
+    ScenarioError,
+    list_bundled,
+    load_scenario,
+    resolve,
+    scenarios_dir,
+)
+from simulation.scenario.checks import problems
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -32,9 +39,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.base:
         scenario = _with_base(args)
     else:
+        if _is_overlay(args.scenario):
+            warn(f"{args.scenario} is a countermeasure overlay: without --base it applies to "
+                 "the embedded defaults, not to an archetype (e.g. --base liangshan)")
         scenario = load_scenario(args.scenario, args.set, args.households)
+    for message in problems(scenario):
+        warn(message)
     seed = scenario.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{seed}"
+    out = output_dir(args.out, Path("results") / f"{safe_name(scenario.name)}-seed{seed}",
+                     args.force)
     console.print(f"povsim {__version__}: scenario [bold]{scenario.name}[/], seed {seed}, "
                   f"{scenario.households:,} households, {scenario.months} months")
     with Progress("[progress.description]{task.description}", BarColumn(),
@@ -63,6 +76,15 @@ def profile_table(meta: dict) -> Table:
     for name, sec in timings.items():
         table.add_row(name, f"{sec:.3f}", f"{sec / total:.1%}", f"{1000 * sec / months:.2f}")
     return table
+
+
+def _is_overlay(name: str) -> bool:
+    """A file of the bundled countermeasure library (scenarios/countermeasures/)."""
+    try:
+        path = resolve(name).resolve()
+    except ScenarioError:
+        return False
+    return path.parent == (scenarios_dir() / "countermeasures").resolve()
 
 
 def _with_base(args: argparse.Namespace):
@@ -126,7 +148,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="dotted override, e.g. instruments.microcredit.budget=2e8")
     p.add_argument("--base", default=None,
                    help="apply SCENARIO (a countermeasure) on top of this archetype")
-    p.add_argument("--out", default=None, help="output folder (default results/NAME-seedS)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default results/NAME-seedS; if that exists, a new "
+                        "dated folder beside it)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the output folder if it already holds results")
     p.add_argument("--profile", action="store_true", help="print time per mechanism")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)

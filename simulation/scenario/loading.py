@@ -58,8 +58,9 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 def _read_yaml(path: Path) -> dict:
     data = read_yaml(path, ScenarioError, "scenario file")
-    if data is None:
-        return {}
+    if data is None:  # an empty file would silently run the defaults as "default"
+        raise ScenarioError(f"{path}: the file is empty (no fields); to run the embedded "
+                            "defaults give no scenario")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of fields at the top level, "
                             f"got {type(data).__name__}")

@@ -21,7 +21,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.errors import error, positive_int, seed, stderr, warn
+from simulation.errors import (
+    error,
+    positive_int,
+    seed,
+    stderr,
+    warn,
+    writable_dir,
+    writable_file,
+)
 
 DEFAULT_DB = Path("results") / "povsim.duckdb"  # as simulation.sweeps.store.DEFAULT_DB
 
@@ -133,6 +141,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if db is None and args.parquet is None:
         error("--no-db needs --parquet DIR (somewhere to store runs)")
         return 2
+    if db is not None:
+        writable_file(db, "--db")
+    if args.parquet is not None:
+        writable_dir(args.parquet, "--parquet folder")
+    if spec.design == "sobol" and spec.samples is not None and spec.samples < 64:
+        warn(f"Sobol indices from a base sample of {spec.samples} are noisy (S1 can exceed 1 "
+             "or be negative); use --samples 64 or more (runs N*(D+2))")
     where = " and ".join(str(x) for x in (db, args.parquet) if x)
     console.print(f"sweep [bold]{plan.sweep_id}[/]: design {spec.design}, "
                   f"{len(plan.points)} point(s) x {spec.replicates} replicate(s) = "

@@ -100,7 +100,20 @@ def build(path: str | Path, sweep: str | None = None, outcomes: list[str] | None
                 "skipped; run the same sweep command again to resume")
     else:
         sens = analyse(runs, spec, outs)
+        note = _sobol_note(sens, spec)
     return Report(sid, spec, runs, outs, dist, sens, note)
+
+
+def _sobol_note(sens: pd.DataFrame | None, spec) -> str:
+    """A warning when Sobol indices are out of [0, 1] by more than noise: too few samples."""
+    if sens is None or spec.design != "sobol" or "method" not in sens:
+        return ""
+    s = sens[(sens["method"] == "sobol") & sens["index"].isin(["S1", "ST"])]
+    bad = s[(s["value"] > 1.05) | (s["value"] < -0.05)]
+    if bad.empty and spec.samples >= 64:
+        return ""
+    return (f"Sobol indices from a base sample of {spec.samples} are unreliable "
+            f"({len(bad)} index(es) outside [0, 1]); rerun with --samples 64 or more")
 
 
 def _slug(text: str) -> str:
