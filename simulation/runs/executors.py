@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
+from simulation.lifeline import worker_init
 from simulation.runs.runner import RunResult, run, run_key
 from simulation.scenario import Scenario, build
 
@@ -147,7 +148,9 @@ def _run_pool(tasks: list[Task], workers: int,
     # Workers import the model once in the fork server rather than once per process.
     ctx.set_forkserver_preload(["simulation.runs.runner", "simulation.runs.executors"])
     limit = max(workers, max_in_flight or 2 * workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    # Workers exit when the sweep dies, even by SIGKILL (see simulation.lifeline).
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                               initializer=worker_init, initargs=(os.getpid(),))
     todo = iter(tasks)
     pending: set[Future] = set()
     clean = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +27,30 @@ def cmd_app(args: argparse.Namespace) -> int:
     root = str(APP.parents[2])  # the checkout: solara imports simulation from there
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     print(f"povsim app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    from simulation.lifeline import die_with_parent
+
+    # The server dies with this process (even by SIGKILL); SIGTERM here stops it cleanly.
+    server = subprocess.Popen(command(args.host, args.port, not args.dev), env=env,
+                              preexec_fn=die_with_parent)
+
+    def stop(signum, frame) -> None:
+        server.terminate()
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(command(args.host, args.port, not args.dev), env=env)
+        return server.wait()
     except KeyboardInterrupt:
+        server.terminate()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
