@@ -89,3 +89,13 @@ def test_stub_help_lines_match_the_real_subcommands():
     real = {c.dest: c.help for c in sub._choices_actions}
     assert real == {n: h for n, (_, h) in cli.COMMANDS.items() if n in real}
     assert set(real) == set(cli.COMMANDS)
+
+
+def test_scenarios_lists_whole_names_at_80_columns(capsys, monkeypatch):
+    from simulation.scenario import list_bundled, scenarios_dir
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    for path in list_bundled():
+        assert str(path.relative_to(scenarios_dir()).with_suffix("")) in out

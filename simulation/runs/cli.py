@@ -98,17 +98,19 @@ def _with_base(args: argparse.Namespace):
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
+    paths = list_bundled()
+    names = [str(p.relative_to(scenarios_dir()).with_suffix("")) for p in paths]
     table = Table(title=f"Bundled scenarios ({scenarios_dir()})")
-    table.add_column("name")
-    table.add_column("households", justify="right")
-    table.add_column("description")
-    for path in list_bundled():
-        rel = path.relative_to(scenarios_dir()).with_suffix("")
+    # Names are never cut (they are meant to be copied); descriptions wrap instead.
+    table.add_column("name", no_wrap=True, min_width=max(map(len, names), default=4))
+    table.add_column("households", justify="right", no_wrap=True)
+    table.add_column("description", min_width=20)
+    for path, rel in zip(paths, names, strict=True):
         try:
             s = load_scenario(path)
-            table.add_row(str(rel), f"{s.households:,}", s.description.split("\n")[0][:90])
+            table.add_row(rel, f"{s.households:,}", s.description.split("\n")[0][:90])
         except ScenarioError as exc:
-            table.add_row(str(rel), "-", f"[red]invalid: {str(exc).splitlines()[0]}[/]")
+            table.add_row(rel, "-", f"[red]invalid: {str(exc).splitlines()[0]}[/]")
     console.print(table)
     return 0
 
