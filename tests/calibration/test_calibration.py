@@ -330,3 +330,14 @@ def test_spec_and_parameter_errors_are_clear(tmp_path: Path) -> None:
                                                      "liangshan.yaml")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "give --scenario" in proc.stderr and not proc.stdout
+
+
+def test_max_evaluations_is_a_hard_cap(tmp_path: Path) -> None:
+    """Differential evolution's batches are popsize x D points; the cap cuts mid-batch."""
+    spec = parse_spec(_small_spec(tmp_path, optimizer={"seed": 5, "popsize": 5, "maxiter": 9,
+                                                       "tol": 0.0, "max_evaluations": 7}))
+    fit = calibrate(spec, tmp_path / "capped")
+    assert fit.simulated == 7 and len(fit.evaluations) == 7
+    assert "max_evaluations = 7" in fit.optimizer_message
+    again = calibrate(spec, tmp_path / "capped")  # the checkpoint counts towards the cap
+    assert again.simulated == 0 and again.best.x == fit.best.x
