@@ -103,3 +103,21 @@ def test_names_cannot_escape_results(tmp_path, capsys, monkeypatch):
     assert _run(["run", str(f), "--quiet"], capsys)[0] == 0
     assert not (tmp_path.parent / "escaped-seed1").exists()
     assert (tmp_path / "results" / "escaped-seed1").is_dir()
+
+
+def test_sobol_with_too_few_samples_warns(capsys):
+    import pandas as pd
+
+    from simulation.sweeps.report import _sobol_note
+    from simulation.sweeps.spec import parse_spec
+
+    code, cap = _run(["sweep", "run", "--scenario", "demo", "--design", "sobol", "--samples",
+                      "8", "--vary", "instruments.microcredit.budget=0:5e8", "--dry-run"],
+                     capsys)
+    assert code == 0 and "warning: Sobol indices from a base sample of 8" in cap.err
+    spec = parse_spec({"scenario": "demo", "design": "sobol", "samples": 128,
+                       "vary": {"instruments.microcredit.budget": "0:5e8"}})
+    sens = pd.DataFrame({"method": ["sobol", "sobol"], "index": ["S1", "ST"],
+                         "value": [1.4, 0.9]})
+    assert "1 index(es) outside [0, 1]" in _sobol_note(sens, spec)
+    assert _sobol_note(sens.assign(value=[0.5, 0.6]), spec) == ""
