@@ -11,13 +11,35 @@ loaded only when first used, so `import simulation` stays cheap::
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
+import os
+import re
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("povsim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+source"
+
+def _version() -> str:
+    """The package version: from the checkout's pyproject.toml when there is one (an
+    editable install; reading it is much cheaper than importlib.metadata, which keeps
+    `povsim --version` fast), else from the installed metadata."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(here, "pyproject.toml"), encoding="utf-8") as fh:
+            text = fh.read()
+        project = text.split("[project]", 1)[1].split("\n[", 1)[0]
+        if re.search(r'^name\s*=\s*"povsim"', project, re.M):
+            found = re.search(r'^version\s*=\s*"([^"]+)"', project, re.M)
+            if found:
+                return found.group(1)
+    except (OSError, IndexError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("povsim")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+source"
+
+
+__version__ = _version()
 
 #: Public name -> the module that defines it (imported on first use).
 _PUBLIC = {
