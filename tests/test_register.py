@@ -88,3 +88,12 @@ def test_guarantee_works_close_deficits() -> None:
     for _ in range(60):
         model.step()
     assert model.households.deficit[:, Deficit.HOUSING].sum() < start
+
+
+def test_a_run_starting_before_the_register_says_so() -> None:
+    from simulation.instruments.registration import RegisterWarning
+
+    with pytest.warns(RegisterWarning, match="nobody is registered before 2014-01"):
+        df = run(small({"start": "2012-01"}, households=400, months=36), seed=1).monthly
+    at = df.set_index("date")["registered_poor_incidence"]
+    assert at["2013-12"] == 0.0 and at["2014-12"] > 0

@@ -4,7 +4,9 @@
 income with an error that shrinks with their capacity and grows with formalism; households
 may conceal income. Part of the error is a household's persistent bias (concealment, the
 cadres' judgement of it), drawn once and carried; the rest is redrawn at every assessment.
-Those assessed below the line are registered.
+Those assessed below the line are registered. The identification starts at
+`instruments.registration.start` (2014-01, when the register was built); a run that starts
+earlier has no register before it, and says so with a warning.
 
 **Yearly review** (001, 003 'dynamic adjustment'; 004 §4.2), in the review month: every
 yearly review corrects part of each persistent bias (look-backs, democratic appraisal). A
@@ -23,6 +25,7 @@ joins it again is a **return to poverty** on the register basis.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +37,10 @@ from simulation.timeline import calendar_month_of, month_index, parse_month, yea
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
+
+
+class RegisterWarning(UserWarning):
+    """The register is set up in a way that is legal but likely a mistake."""
 
 
 class Registration(InstrumentBase):
@@ -48,6 +55,12 @@ class Registration(InstrumentBase):
         self.bias = model.streams.rng("registration.bias").standard_normal(n).astype(
             np.float32)
         self.deadline_year = parse_month(model.config.cadres.deadline)[0]
+        if cfg.enabled and month_index(cfg.start, model.config.start) > 0:
+            warnings.warn(f"instruments.registration.start {cfg.start} is after the run's start "
+                          f"{model.config.start}: nobody is registered before {cfg.start} "
+                          "(registered incidence 0 until then, as before the 2014 "
+                          "identification); set instruments.registration.start to identify "
+                          "earlier", RegisterWarning, stacklevel=2)
         self.criteria_from = month_index(cfg.criteria_from, model.config.start)
         self.official_exits = 0.0  # people leaving the register this month
         self.paper_exits = 0.0  # of which failing the criteria (assessed or in truth)
@@ -130,7 +143,9 @@ class Registration(InstrumentBase):
         self.official_exits = float(hh.size[exiting].sum())  # people
         failing = ~(income_ok & criteria_ok)[leave]
         self.paper_exits = float(hh.size[exiting[failing]].sum())
-        truly_short = (hh.annual_income[exiting] < line) | ~guaranteed(hh, exiting)
+        truly_short = hh.annual_income[exiting] < line  # by the criteria then in force
+        if model.month >= self.criteria_from:
+            truly_short |= ~guaranteed(hh, exiting)
         self.wrongful_exits = float(hh.size[exiting[truly_short]].sum())
         self.entries = float(hh.size[joining].sum())
         self.returns = float(hh.size[joining[hh.left_register[joining]]].sum())
