@@ -12,13 +12,13 @@ earlier has no register before it, and says so with a warning.
 yearly review corrects part of each persistent bias (look-backs, democratic appraisal). A
 registered household's exit is *verified* when its assessed annual income is above the line
 times a margin and, from the 2016 exit rules on (`criteria_from`), the non-income criteria
-hold (simulation/guarantees.py). The county's
-exit plan sets a quota so that the register empties by the deadline (registered people /
-reviews left); when verified exits fall short of it, cadres fill part of the shortfall with
-'paper exits' of households that fail the criteria, closest to passing first, with a
-probability that rises with their village's formalism (000 §4.2); at the deadline's review
-every household still registered leaves. Unregistered households the villagers nominate join
-when assessed below the line times a margin; before the deadline's year only (in it, the
+hold (simulation/guarantees.py). From `quota_from` (2016, after the 2015 decision to end
+poverty by 2020) the county's exit plan sets a quota so that the register empties by the
+deadline (registered people / reviews left); when verified exits fall short of it, cadres
+fill part of the shortfall with 'paper exits' of households that fail the criteria, closest
+to passing first, with a probability that rises with their village's formalism (000 §4.2);
+at the deadline's review every household still registered leaves. Unregistered households
+the villagers nominate join when assessed below the line times a margin; before the deadline's year only (in it, the
 households at risk go to dynamic monitoring). A household that had left the register and
 joins it again is a **return to poverty** on the register basis.
 """
@@ -62,6 +62,7 @@ class Registration(InstrumentBase):
                           "identification); set instruments.registration.start to identify "
                           "earlier", RegisterWarning, stacklevel=2)
         self.criteria_from = month_index(cfg.criteria_from, model.config.start)
+        self.quota_from = month_index(cfg.quota_from, model.config.start)
         self.official_exits = 0.0  # people leaving the register this month
         self.paper_exits = 0.0  # of which failing the criteria (assessed or in truth)
         self.wrongful_exits = 0.0  # people exited while truly below the line or lacking
@@ -129,7 +130,7 @@ class Registration(InstrumentBase):
                        else np.ones(len(rows), dtype=bool))
         self._report_criteria(hh, rows[was], income_ok[was], ~hh.deficit[rows[was]])
         leave = was & income_ok & criteria_ok
-        if cfg.deadline_quota and left >= 1:
+        if cfg.deadline_quota and left >= 1 and model.month >= self.quota_from:
             leave |= self._paper_exits(model, rows, was & ~leave, seen / (line * bar),
                                        float(hh.size[rows[was]].sum()) / left,
                                        float(hh.size[rows[leave]].sum()), final=final)

@@ -1,5 +1,5 @@
 """Generate the parameter table (docs/parameters.md) from the scenario schema, so every
-default and its source stay in one place: the `P(...)` declarations in the scenario package (simulation/scenario/)."""
+default and its source stay in one place: the `P(...)` declarations in simulation/scenario/."""
 
 from __future__ import annotations
 

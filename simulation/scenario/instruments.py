@@ -85,6 +85,10 @@ class RegistrationParams(Instrument):
                            "O: General Offices of the CPC Central Committee and State Council, "
                            "Opinions on establishing a poverty exit mechanism (2016-04); "
                            "reference-figures.md, The register")
+    quota_from: str = P("2016-01", "First review with an exit quota from the county exit plans "
+                        "(before it, exits are verified exits only).", "O: CPC Central "
+                        "Committee and State Council, Decision on winning the fight against "
+                        "poverty (2015-11): the 2020 goal for every registered household")
     deadline_quota: bool = P(True, "County exit plans set each review's exit quota so that the "
                              "register empties by the deadline: quota = registered people / "
                              "reviews left; at the deadline's review every household still "
@@ -101,7 +105,7 @@ class RegistrationParams(Instrument):
                                   "003 l.73 (remove the hat without removing responsibility, "
                                   "policy, assistance, supervision)")
 
-    @field_validator("criteria_from")
+    @field_validator("criteria_from", "quota_from")
     @classmethod
     def _criteria_month(cls, v: str) -> str:
         parse_month(v)
