@@ -18,9 +18,10 @@ deadline (registered people / reviews left); when verified exits fall short of i
 fill part of the shortfall with 'paper exits' of households that fail the criteria, closest
 to passing first, with a probability that rises with their village's formalism (000 §4.2);
 at the deadline's review every household still registered leaves. Unregistered households
-the villagers nominate join when assessed below the line times a margin; before the deadline's year only (in it, the
-households at risk go to dynamic monitoring). A household that had left the register and
-joins it again is a **return to poverty** on the register basis.
+the villagers nominate join when assessed below the line times a margin; before the
+deadline's year only (in it, the households at risk go to dynamic monitoring). A household
+that had left the register and joins it again is a **return to poverty** on the register
+basis.
 """
 
 from __future__ import annotations
