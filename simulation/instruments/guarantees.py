@@ -71,6 +71,10 @@ class MedicalAssistance(GuaranteeWorks):
     key = "medical"
     deficit = Deficit.MEDICAL
 
+    def __init__(self, model: PovertyModel, cfg):
+        super().__init__(model, cfg)
+        self.relief_paid = 0.0  # yuan of illness relief paid as transfer income, all months
+
     def step(self, model: PovertyModel) -> None:
         super().step(model)
         if not self.active(model.month):
@@ -91,6 +95,7 @@ class MedicalAssistance(GuaranteeWorks):
             relief *= money / cost
             cost = money
         hh.income[ill, Source.TRANSFER] += relief
+        self.relief_paid += cost
         self.charge(cost)
 
 
