@@ -4,8 +4,14 @@ written to calibration/results/<name>/ and a summary table to calibration/result
     .venv/bin/python calibration/run_bundled.py                    # all four
     .venv/bin/python calibration/run_bundled.py liangshan national # some
     .venv/bin/python calibration/run_bundled.py --workers 2 --restart
+    .venv/bin/python calibration/run_bundled.py liangshan --ship   # and ship the fit
 
 A fit interrupted (Ctrl-C) resumes from calibration/results/<name>/checkpoint.jsonl.
+
+`--ship` writes each shipped archetype's fitted values to calibration/fitted/<name>.yaml,
+which scenarios/<name>.yaml extends: what a user runs by name is then the fitted region.
+Every fitted parameter is a plain value (no multiplier of the scenario's own values), so a
+refit starts from the same place whatever the previous fit shipped.
 """
 
 from __future__ import annotations
@@ -18,6 +24,37 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BUNDLED = ("liangshan", "changting", "yunnan", "national")
+#: Archetypes that ship their fit (the national fit runs on the generic demo county).
+SHIPPED = ("liangshan", "changting", "yunnan")
+
+
+def ship(name: str, out_root: Path) -> Path:
+    """Write the fitted values of `name` to calibration/fitted/<name>.yaml."""
+    import yaml
+
+    fit = json.loads((out_root / name / "fit.json").read_text())
+    from simulation.calibration.spec import load_spec
+
+    spec = load_spec(HERE / f"{name}.yaml")
+    by_name = {p.name: p for p in spec.parameters}
+    nested: dict = {}
+    for pname, value in fit["best_parameters"].items():
+        path = by_name[pname].path
+        if path is None:
+            raise SystemExit(f"{name}: parameter {pname!r} scales other values; only plain "
+                             "values can ship")
+        node = nested
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = float(value)
+    target = HERE / "fitted" / f"{name}.yaml"
+    header = (f"# Fitted by calibration/{name}.yaml (calibration/run_bundled.py {name} --ship);"
+              f" loss {fit['best_loss']:.4g},\n# {fit['evaluations']} points, "
+              f"{spec.households} households x {spec.replicates} replicates. Report: "
+              f"calibration/results/{name}/. Do not edit: refit.\n")
+    target.write_text(header + yaml.safe_dump(nested, sort_keys=False))
+    return target
 
 
 def fit_one(name: str, workers: int | None, restart: bool, out_root: Path) -> dict:
@@ -66,11 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--restart", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--ship", action="store_true",
+                    help="write the fitted values of the shipped archetypes to "
+                         "calibration/fitted/ (what `povsim run NAME` then uses)")
     args = ap.parse_args(argv)
     out_root = Path(args.out)
     fits = {}
     for name in args.names:
         fits[name] = fit_one(name, args.workers, args.restart, out_root)
+        if args.ship and name in SHIPPED:
+            print(f"{name}: shipped {ship(name, out_root)}")
     old = out_root / "summary.json"
     merged = json.loads(old.read_text()) if old.exists() else {}
     merged.update({k: {key: v[key] for key in ("fitted_targets", "held_out_targets",

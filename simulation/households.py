@@ -37,6 +37,16 @@ class Source(IntEnum):
     TRANSFER = 4
 
 
+class Deficit(IntEnum):
+    """The non-income exit criteria ('two no-worries, three guarantees' and safe water;
+    reference-figures.md, The register): a True entry is a guarantee not yet met."""
+
+    EDUCATION = 0
+    MEDICAL = 1
+    HOUSING = 2
+    WATER = 3
+
+
 def sums_exactly(size: np.ndarray) -> bool:
     """Whether every float32 sum of these household sizes is exact, in any order: they are
     whole numbers and their total is below 2**24."""
@@ -67,6 +77,9 @@ class HouseholdTable:
     annual_income: np.ndarray = field(init=False)  # smoothed, annualised, per capita
     state: np.ndarray = field(init=False)
     registered: np.ndarray = field(init=False)
+    left_register: np.ndarray = field(init=False)  # officially exited the register
+    keeps_policy: np.ndarray = field(init=False)  # left it, keeping registered households' policies
+    deficit: np.ndarray = field(init=False)  # (n, Deficit) guarantees not met
     understanding: np.ndarray = field(init=False)  # (n, programmes) 0 = unaware
     participating: np.ndarray = field(init=False)  # (n, programmes)
     joined: np.ndarray = field(init=False)  # (n, programmes) month joined, -1 never
@@ -89,6 +102,9 @@ class HouseholdTable:
         self.annual_income = np.zeros(n, dtype=np.float64)
         self.state = np.zeros(n, dtype=np.int8)
         self.registered = np.zeros(n, dtype=bool)
+        self.left_register = np.zeros(n, dtype=bool)
+        self.keeps_policy = np.zeros(n, dtype=bool)
+        self.deficit = np.zeros((n, len(Deficit)), dtype=bool, order="F")
         # Column-major: rules read and write one programme (column) at a time.
         self.understanding = np.zeros((n, p), dtype=np.float32, order="F")
         self.participating = np.zeros((n, p), dtype=bool, order="F")
@@ -134,11 +150,12 @@ def eligible(hh: HouseholdTable, line: float, rule: Eligibility) -> np.ndarray:
     if rule == Eligibility.ALL:
         return np.ones(hh.n, dtype=bool)
     poor = hh.annual_income < line
+    registered = hh.registered | hh.keeps_policy  # exit without losing policy (registration)
     if rule == Eligibility.REGISTERED:
-        return hh.registered.copy()
+        return registered
     if rule == Eligibility.INCOME_POOR:
         return poor
-    return hh.registered | poor
+    return registered | poor
 
 
 def build_households(scenario: Scenario, villages: Villages, streams: Streams) -> HouseholdTable:
@@ -217,6 +234,11 @@ class Household(mesa.Agent):
         return bool(self._t.registered[self.row])
 
     @property
+    def deficits(self) -> list[str]:
+        """Guarantees not yet met (education, medical, housing, water)."""
+        return [d.name.lower() for d in Deficit if self._t.deficit[self.row, d]]
+
+    @property
     def annual_income(self) -> float:
         """Smoothed annualised per-capita income (yuan)."""
         return float(self._t.annual_income[self.row])
@@ -255,6 +277,7 @@ class Household(mesa.Agent):
         return {"row": self.row, "village": self.village, "size": self.size,
                 "head_age": self.head_age, "education": self.education,
                 "state": self.state.name, "registered": self.registered,
+                "deficits": ",".join(self.deficits),
                 "annual_income": self.annual_income, "savings": self.savings,
                 "debt": self.debt, "trust": self.trust,
                 "motivation": self.motivation, **{f"aware_{k}": v for k, v in

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.households import HouseholdTable, PovertyState, Source
+from simulation.households import Deficit, HouseholdTable, PovertyState, Source
 from simulation.scenario import PROGRAMMES
 
 if TYPE_CHECKING:
@@ -168,8 +168,19 @@ class Recorder:
         row["exclusion_error"] = float((poor & ~hh.registered).sum() / n_poor) if n_poor else 0.0
         row["inclusion_error"] = (float((hh.registered & ~poor).sum() / n_reg) if n_reg
                                   else 0.0)
-        row["official_exits"] = m.instruments["registration"].official_exits * up
-        row["register_entries"] = m.instruments["registration"].entries * up
+        reg = m.instruments["registration"]
+        row["official_exits"] = reg.official_exits * up
+        row["register_entries"] = reg.entries * up
+        # Returns to poverty on the register basis: re-entries at a review, and households
+        # that had left the register found back below the line by dynamic monitoring.
+        row["register_returns"] = (reg.returns + m.instruments["monitoring"].returns) * up
+        row["paper_exits"] = reg.paper_exits * up
+        row["wrongful_exits"] = reg.wrongful_exits * up
+        for name in ("income", "education", "medical", "housing", "water", "all"):
+            row[f"exit_criterion_{name}"] = reg.meeting.get(name, float("nan"))
+        for d in Deficit:
+            row[f"deficit_{d.name.lower()}"] = float(hh.people_in(hh.deficit[:, d])
+                                                   / total_people)
         reg_rows = np.flatnonzero(hh.registered)  # integer rows: faster than a mask, same
         reg_people = people[reg_rows]
         row["income_pc_registered"] = (float(np.average(hh.annual_income[reg_rows],

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import mesa
 import numpy as np
 
-from simulation import channels, income, poverty
+from simulation import channels, guarantees, income, poverty
 from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
@@ -72,6 +72,7 @@ class PovertyModel(mesa.Model):
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self._set_time_factors()
+        guarantees.draw_deficits(scenario, hh, self.villages, self.line, self.streams)
         poverty.initial_states(hh, hh.annual_income < self.line)
         self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
         self.recorder = Recorder(self)

@@ -32,7 +32,7 @@ from simulation.scenario import CHANNELS, PROGRAMMES
 MECHANISMS: tuple[str, ...] = (
     # set-up (month -1)
     "setup.villages", "setup.households", "setup.members", "setup.tracked", "setup.network",
-    "setup.cadres", "setup.cooperatives", "setup.gini",
+    "setup.cadres", "setup.cooperatives", "setup.gini", "setup.deficits",
     # environment, information and households
     "phones.adoption", "shock.disaster", "shock.price", "shock.illness",
     *(f"channel.{c}" for c in CHANNELS),
@@ -40,6 +40,8 @@ MECHANISMS: tuple[str, ...] = (
     *(f"takeup.{p}.rank" for p in PROGRAMMES),
     # instruments
     "registration.noise", "registration.order", "registration.nomination",
+    "registration.bias", "registration.paper",
+    "guarantee.housing", "guarantee.education", "guarantee.medical", "guarantee.water",
     "monitoring.detect", "microcredit.default", "relocation",
     # actors beyond government
     "enterprises.join", "enterprises.pick", "social.formation", "social.material",

@@ -59,7 +59,6 @@ class TransitionPolicy:
         self.appropriated = 0.0  # new money for kept/tapered months (sample yuan)
         self.county_exit_month: int | None = None
         self.village_exited = np.zeros(model.villages.n, dtype=bool)
-        self.ever_registered = np.zeros(model.households.n, dtype=bool)
         self.criteria: dict[str, float] = {}
 
     def mode(self, key: str) -> TransitionMode:
@@ -118,12 +117,14 @@ class TransitionPolicy:
         """Measure the exit criteria (`poor`: income-poor households now); villages and the
         county exit when they hold."""
         hh, cfg = model.households, self.cfg
-        self.ever_registered |= hh.registered
         people = hh.size
         total = float(people.sum())
         composite = float(hh.people_in(hh.registered) / total)
         missed = float(hh.people_in(poor & ~hh.registered) / total)
-        wrongful = float(hh.people_in(poor & ~hh.registered & self.ever_registered) / total)
+        # Wrongful exits: people who left the register while still below the line, as a
+        # share of the people who left it (the criterion's sample is of exited households).
+        left = float(hh.people_in(hh.left_register))
+        wrongful = float(hh.people_in(poor & hh.left_register) / left) if left else 0.0
         satisfaction = float(hh.people_in(hh.trust >= cfg.satisfied_trust) / total)
         self.criteria = {"exit_composite_incidence": composite,
                          "exit_missed_rate": missed, "exit_wrongful_rate": wrongful,

@@ -23,11 +23,16 @@ def test_monthly_spending_adds_up_to_cumulative(baseline_result):
                                rtol=1e-9)
 
 
-def test_minimum_living_transfers_equal_its_delivered_spending():
+def test_transfers_equal_minimum_living_and_illness_relief_delivered():
+    """Transfer income received equals what minimum living delivered plus the illness relief
+    medical assistance paid (its enrolments are not income)."""
     model = PovertyModel(small({"instruments.asset_income.enabled": False}, months=36), seed=2)
     paid = transfers_paid(model, 36)
-    assert paid > 0
-    assert paid == pytest.approx(model.instruments["minimum_living"].delivered, rel=1e-9)
+    medical = model.instruments["medical"]
+    assert paid > 0 and medical.relief_paid > 0
+    assert medical.relief_paid < medical.delivered
+    assert paid == pytest.approx(model.instruments["minimum_living"].delivered
+                                 + medical.relief_paid, rel=1e-9)
 
 
 def test_shares_within_unit_interval(baseline_result):

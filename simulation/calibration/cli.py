@@ -104,7 +104,46 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from simulation.calibration import check
+
+    names = args.regions or list(check.BUNDLED)
+    unknown = sorted(set(names) - set(check.BUNDLED))
+    if unknown:
+        console.print(f"[red]error:[/] unknown region(s) {unknown}; bundled: "
+                      f"{list(check.BUNDLED)}")
+        return 2
+    try:
+        checks = check.check_all(names, args.households, args.replicates, args.executor,
+                                 args.workers, progress=lambda m: console.print(m))
+    except (CalibrationError, TargetError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    for c in checks:
+        console.print(f"\n[bold]{c.name}[/] ({c.scenario}, {c.households:,} households, "
+                      f"seeds {c.seeds})")
+        console.print(check.markdown_table(c), highlight=False)
+        console.print(check.record_markdown(check.register_record(c)), highlight=False)
+    if args.out:
+        command = "povsim check " + " ".join(
+            [*(args.regions or []), f"--households {args.households}",
+             f"--replicates {args.replicates}", f"--out {args.out}"])
+        path = check.write_page(checks, Path(args.out), command)
+        console.print(f"\nwritten: {path} (figures in {path.parent / 'img'})")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("check", help="run every bundled region as shipped against every "
+                       "reported target (the model-vs-record table)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    c.add_argument("regions", nargs="*", help="bundled regions (default: all)")
+    c.add_argument("--households", type=int, default=20_000, help="households per run")
+    c.add_argument("--replicates", type=int, default=3, help="seeds per region")
+    c.add_argument("--executor", default="process", help="serial, process or tcp://...")
+    c.add_argument("--workers", type=int, default=None, help="pool size")
+    c.add_argument("--out", help="write the page (e.g. docs/validation.md) and its figures")
+    c.set_defaults(func=cmd_check)
     p = sub.add_parser("calibrate", help="fit scenario parameters to reported targets",
                        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("file", help="target file (calibration/targets/*.yaml) or calibration YAML")

@@ -298,10 +298,9 @@ def months_needed(target: Target) -> tuple[str, str]:
 
 def unsupported_reason(target: Target) -> str | None:
     """Why the model's outputs cannot represent this target, or None if they can."""
-    if target.population.group == "registered_poor" and target.model_output in (
-            "income_pc", "income_growth"):
-        return ("the model's monthly outputs have no income of registered households "
-                "(group 'registered_poor')")
+    if target.population.group == "registered_poor" and target.model_output == "income_growth":
+        return ("the register's members change from year to year, so its income growth is not "
+                "one group's growth (use its income level, income_pc, at two dates)")
     return None
 
 
@@ -412,6 +411,9 @@ def model_value(target: Target, monthly: pd.DataFrame, households_represented: f
         raise TargetError(f"target {target.name!r}: the run covers {len(rows)} of the "
                           f"{n_months} months {target.period_start}..{target.date}")
     if out == "income_pc":
+        if target.population.group == "registered_poor":
+            # The register's members' smoothed annual income, averaged over the period.
+            return float(rows["income_pc_registered"].mean())
         return float(_monthly_income(rows).mean())
     if out == "income_growth":
         income = _monthly_income(monthly).to_numpy()
@@ -425,18 +427,16 @@ def model_value(target: Target, monthly: pd.DataFrame, households_represented: f
         return float((i_end / i_base) ** (12.0 / n_months) - 1.0)
     people = model_people(monthly)
     size_mean = people / households_represented
+    # Every count column of the monthly table is in people (the recorder sums household
+    # sizes); households are people / the region's mean household size.
     if out in ("people_lifted", "exits"):
-        if target.basis == "register":
-            count_hh = float(rows["official_exits"].sum())
-            count_people = count_hh * size_mean
-        else:
-            count_people = float(rows["exits"].sum())
-            count_hh = count_people / size_mean
+        column = "official_exits" if target.basis == "register" else "exits"
     elif out == "returns_to_poverty":
-        count_people = float(rows["returns"].sum())
-        count_hh = count_people / size_mean
+        column = "register_returns" if target.basis == "register" else "returns"
     else:  # pragma: no cover - OUTPUTS and this function are kept in step
         raise TargetError(f"target {target.name!r}: no rule for model_output {out!r}")
+    count_people = float(rows[column].sum())
+    count_hh = count_people / size_mean
     count = count_people if target.unit == "people" else count_hh
     return count * _count_scale(target, monthly, people, households_represented, region_people)
 

@@ -2,9 +2,9 @@
 
 The order below is the order they act within a month: the environment and cadres change
 first (publicity only sets this month's channel intensities; the spread itself follows
-market income and the actors, in `PovertyModel.step`), then households are identified,
-join programmes and earn, and the minimum living top-up comes last because it fills the
-gap left by all other income.
+market income and the actors, in `PovertyModel.step`), then the works behind the exit
+criteria are built, households are identified and reviewed, join programmes and earn, and
+the minimum living top-up comes last because it fills the gap left by all other income.
 
 The names of the instruments are the fields of the scenario's `Instruments`
 (`simulation.scenario.INSTRUMENT_NAMES`); `REGISTRY` maps each to its behaviour class, and
@@ -18,6 +18,12 @@ from simulation.instruments.base import InstrumentBase
 from simulation.instruments.cadre_training import CadreTraining
 from simulation.instruments.cooperative import CooperativeIndustry
 from simulation.instruments.ecommerce import Ecommerce
+from simulation.instruments.guarantees import (
+    DrinkingWater,
+    EducationSupport,
+    HousingRenovation,
+    MedicalAssistance,
+)
 from simulation.instruments.infrastructure import Infrastructure
 from simulation.instruments.microcredit import Microcredit
 from simulation.instruments.minimum_living import MinimumLiving
@@ -33,9 +39,10 @@ from simulation.scenario import INSTRUMENT_NAMES, PROGRAMMES
 #: Instruments that change the world before households act, in order.
 BEFORE_HOUSEHOLDS = (Infrastructure, CadreTraining, Publicity)
 #: Instruments acting on households after information has spread, in order.
-HOUSEHOLD_PROGRAMMES = (Registration, Relocation, SkillsTraining, CooperativeIndustry,
-                        Microcredit, Ecommerce, Tourism, AssetIncome, Monitoring,
-                        MinimumLiving)
+HOUSEHOLD_PROGRAMMES = (HousingRenovation, EducationSupport, MedicalAssistance,
+                        DrinkingWater, Registration, Relocation, SkillsTraining,
+                        CooperativeIndustry, Microcredit, Ecommerce, Tourism, AssetIncome,
+                        Monitoring, MinimumLiving)
 ALL = BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES
 _BY_KEY = {cls.key: cls for cls in ALL}
 if sorted(_BY_KEY) != sorted(INSTRUMENT_NAMES) or len(_BY_KEY) != len(ALL):  # pragma: no cover

@@ -2,7 +2,9 @@
 
 Households without able labour (elderly, ill) whose income before transfers is below the
 standard may apply once aware; enrolled households receive the gap each month. This is
-the social-security floor of the 2015 exit plan (reference-figures.md, ~20M people).
+the social-security floor of the 2015 exit plan (reference-figures.md, ~20M people): from
+`floor_from` cadres also enrol registered households that qualify without waiting for them
+to apply.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from simulation.households import Source
 from simulation.instruments.takeup import TakeUp
-from simulation.timeline import calendar_month_of, year_of
+from simulation.timeline import calendar_month_of, month_index, year_of
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
@@ -39,15 +41,32 @@ class MinimumLiving(TakeUp):
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
+        self.floor_from = month_index(cfg.floor_from, model.config.start)
 
     def step(self, model: PovertyModel) -> None:
         # Market income does not change while this programme acts (it adds transfers only),
         # so it and the gap to the standard are worked out at most once in the step.
         self._cache = {}
         try:
+            if model.month >= self.floor_from and self.active(model.month):
+                self.enrol_registered(model)
             super().step(model)
         finally:
             self._cache = None
+
+    def enrol_registered(self, model: PovertyModel) -> None:
+        """The floor: registered households that qualify are enrolled by cadres, as far as
+        the money for their top-ups reaches (those with the largest gap first)."""
+        hh = model.households
+        rows = np.flatnonzero(hh.registered & self.can_use(model) & ~self.participants(model))
+        if len(rows) == 0:
+            return
+        need = self.gap(model) / 12.0 * hh.size
+        room = self.usable(model.month) - float(need[self.participants(model)].sum())
+        rows = rows[np.argsort(-need[rows], kind="stable")]
+        take = rows[: int(np.searchsorted(np.cumsum(need[rows]), max(room, 0.0)))]
+        hh.participating[take, self.k] = True
+        hh.joined[take, self.k] = model.month
 
     def _cached(self, name: str, compute) -> np.ndarray:
         if self._cache is None:

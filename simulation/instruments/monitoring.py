@@ -5,7 +5,8 @@ From the start of the transition, monitors screen households at risk: those belo
 line. Each month a share `detection` of the at-risk households is checked; each check costs
 `cost_per_check`. A household found at risk gets its income topped up to `support_margin` x
 the line for `support_months` months (prevention plus after-the-event help). When money runs
-short, checks come first and support is pro-rated.
+short, checks come first and support is pro-rated. A household that had left the register
+and is found below the line is a return to poverty (counted once).
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ class Monitoring(InstrumentBase):
         super().__init__(model, cfg)
         self.support_left = np.zeros(model.households.n, dtype=np.int16)
         self.found = 0  # households newly found at risk this month (sample)
+        self.returns = 0.0  # people of former registered households found below the line
+        self.returned = np.zeros(model.households.n, dtype=bool)  # counted once each
 
     def step(self, model: PovertyModel) -> None:
         self.found = 0
+        self.returns = 0.0
         month, cfg, hh = model.month, self.cfg, model.households
         if not self.active(month):
             self.support_left[:] = 0
@@ -47,6 +51,10 @@ class Monitoring(InstrumentBase):
         check_cost = len(checked) * cfg.cost_per_check
         self.support_left[checked] = cfg.support_months
         self.found = len(checked)
+        back = checked[hh.left_register[checked] & ~self.returned[checked]
+                       & (hh.annual_income[checked] < line)]
+        self.returned[back] = True
+        self.returns = float(hh.size[back].sum())  # returns to poverty after the register
         supported = self.support_left > 0
         target = line * cfg.support_margin / 12.0
         gap = np.where(supported, np.maximum(target - hh.income.sum(axis=1), 0.0), 0.0)

@@ -1,24 +1,47 @@
-"""Precise identification and registration of poor households (the 'filing card').
+"""Precise identification, the register, verified exits and the 2020 deadline.
 
-Cadres assess each household's income with an error that shrinks with their capacity and
-grows with formalism; households may conceal income (seed 001 'Target groups'). Those
-assessed below
-the line are registered. Each year, in the review month, registered households assessed
-above the line times a margin leave the register (official exit) and newly poor ones join
-(dynamic adjustment; seeds 001 and 003). Inclusion and exclusion errors follow.
+**Identification** (seed 001 'Target groups'; 002 §2): cadres assess each household's
+income with an error that shrinks with their capacity and grows with formalism; households
+may conceal income. Part of the error is a household's persistent bias (concealment, the
+cadres' judgement of it), drawn once and carried; the rest is redrawn at every assessment.
+Those assessed below the line are registered. The identification starts at
+`instruments.registration.start` (2014-01, when the register was built); a run that starts
+earlier has no register before it, and says so with a warning.
+
+**Yearly review** (001, 003 'dynamic adjustment'; 004 §4.2), in the review month: every
+yearly review corrects part of each persistent bias (look-backs, democratic appraisal). A
+registered household's exit is *verified* when its assessed annual income is above the line
+times a margin and, from the 2016 exit rules on (`criteria_from`), the non-income criteria
+hold (simulation/guarantees.py). From `quota_from` (2016, after the 2015 decision to end
+poverty by 2020) the county's exit plan sets a quota so that the register empties by the
+deadline (registered people / reviews left); when verified exits fall short of it, cadres
+fill part of the shortfall with 'paper exits' of households that fail the criteria, closest
+to passing first, with a probability that rises with their village's formalism (000 §4.2);
+at the deadline's review every household still registered leaves. Unregistered households
+the villagers nominate join when assessed below the line times a margin; before the
+deadline's year only (in it, the households at risk go to dynamic monitoring). A household
+that had left the register and joins it again is a **return to poverty** on the register
+basis.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.guarantees import guaranteed
+from simulation.households import Deficit
 from simulation.instruments.base import InstrumentBase
-from simulation.timeline import calendar_month_of
+from simulation.timeline import calendar_month_of, month_index, parse_month, year_of
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
+
+
+class RegisterWarning(UserWarning):
+    """The register is set up in a way that is legal but likely a mistake."""
 
 
 class Registration(InstrumentBase):
@@ -26,16 +49,36 @@ class Registration(InstrumentBase):
 
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
-        self.assessed = np.zeros(model.households.n, dtype=bool)
+        n = model.households.n
+        self.assessed = np.zeros(n, dtype=bool)
+        # Persistent log-bias of each household's assessment, in units of the village's
+        # assessment sd (corrected by a share at every review).
+        self.bias = model.streams.rng("registration.bias").standard_normal(n).astype(
+            np.float32)
+        self.deadline_year = parse_month(model.config.cadres.deadline)[0]
+        if cfg.enabled and month_index(cfg.start, model.config.start) > 0:
+            warnings.warn(f"instruments.registration.start {cfg.start} is after the run's start "
+                          f"{model.config.start}: nobody is registered before {cfg.start} "
+                          "(registered incidence 0 until then, as before the 2014 "
+                          "identification); set instruments.registration.start to identify "
+                          "earlier", RegisterWarning, stacklevel=2)
+        self.criteria_from = month_index(cfg.criteria_from, model.config.start)
+        self.quota_from = month_index(cfg.quota_from, model.config.start)
         self.official_exits = 0.0  # people leaving the register this month
+        self.paper_exits = 0.0  # of which failing the criteria (assessed or in truth)
+        self.wrongful_exits = 0.0  # people exited while truly below the line or lacking
         self.entries = 0.0  # people joining the register at a review this month
+        self.returns = 0.0  # of which had left the register before (returns to poverty)
+        self.meeting: dict[str, float] = {}  # shares of registered people meeting criteria
 
     def observed_income(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
         hh, c = model.households, model.config.cadres
         noise = model.streams.rng("registration.noise", model.month).standard_normal(hh.n)
         sd = model.cadres.assessment_sd(c.assessment_error)[hh.village[rows]]
+        share = self.cfg.bias_share
+        error = np.sqrt(share) * self.bias[rows] + np.sqrt(1.0 - share) * noise[rows]
         hidden = 1.0 - hh.conceal[rows] * c.conceal_strength
-        return hh.annual_income[rows] * hidden * np.exp(sd * noise[rows])
+        return hh.annual_income[rows] * hidden * np.exp(sd * error)
 
     def affordable(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
         """The rows whose assessment this month's money pays for, in random order."""
@@ -48,8 +91,8 @@ class Registration(InstrumentBase):
         return rows
 
     def step(self, model: PovertyModel) -> None:
-        self.official_exits = 0.0
-        self.entries = 0.0
+        self.official_exits = self.paper_exits = self.wrongful_exits = 0.0
+        self.entries = self.returns = 0.0
         month = model.month
         if not self.active(month):
             return
@@ -60,20 +103,88 @@ class Registration(InstrumentBase):
             self.assessed[rows] = True
             hh.registered[rows] = self.observed_income(model, rows) < model.line
             return
-        if calendar_month_of(model.config.start, month) != self.cfg.review_month:
-            return
-        # Review: every registered household, and unregistered ones that villagers nominate
-        # in the democratic appraisal: most of the truly poor, a few others (assumption).
-        u = model.streams.uniform("registration.nomination", month, hh.n)
-        truly_poor = hh.annual_income < 1.2 * model.line
+        if calendar_month_of(model.config.start, month) == self.cfg.review_month:
+            self.review(model)
+
+    def reviews_left(self, model: PovertyModel) -> int:
+        """Reviews up to and including the deadline's year, this one included."""
+        return self.deadline_year - year_of(model.config.start, model.month) + 1
+
+    def review(self, model: PovertyModel) -> None:
+        hh, cfg, line = model.households, self.cfg, model.line
+        self.bias *= 1.0 - cfg.review_correction
+        # Every registered household, and unregistered ones that villagers nominate in the
+        # democratic appraisal: most of the truly poor, a few others (assumption).
+        u = model.streams.uniform("registration.nomination", model.month, hh.n)
+        truly_poor = hh.annual_income < 1.2 * line
         screen = hh.registered | (u < np.where(truly_poor, 0.8, 0.05))
         rows = self.affordable(model, np.flatnonzero(screen))
+        left = self.reviews_left(model)
+        final = cfg.deadline_quota and left == 1
+        if final:  # the deadline's review decides on every registered household
+            rows = np.union1d(rows, np.flatnonzero(hh.registered))
         seen = self.observed_income(model, rows)
         was = hh.registered[rows]
-        bar = self.cfg.exit_margin * (1.0 - self.cfg.pressure_leniency * model.cadres.pressure)
-        leave = was & (seen > model.line * bar)
-        join = ~was & (seen < model.line * self.cfg.join_margin)
-        hh.registered[rows[leave]] = False
-        hh.registered[rows[join]] = True
-        self.official_exits = float(hh.size[rows[leave]].sum())  # people
-        self.entries = float(hh.size[rows[join]].sum())
+        bar = cfg.exit_margin * (1.0 - cfg.pressure_leniency * model.cadres.pressure)
+        income_ok = seen > line * bar
+        criteria_ok = (guaranteed(hh, rows) if model.month >= self.criteria_from
+                       else np.ones(len(rows), dtype=bool))
+        self._report_criteria(hh, rows[was], income_ok[was], ~hh.deficit[rows[was]])
+        leave = was & income_ok & criteria_ok
+        if cfg.deadline_quota and left >= 1 and model.month >= self.quota_from:
+            leave |= self._paper_exits(model, rows, was & ~leave, seen / (line * bar),
+                                       float(hh.size[rows[was]].sum()) / left,
+                                       float(hh.size[rows[leave]].sum()), final=final)
+        join = (~was & (seen < line * cfg.join_margin)
+                & (not cfg.deadline_quota or left > 1))
+        exiting, joining = rows[leave], rows[join]
+        hh.registered[exiting] = False
+        hh.left_register[exiting] = True
+        hh.keeps_policy[exiting] = cfg.policies_after_exit
+        hh.registered[joining] = True
+        self.official_exits = float(hh.size[exiting].sum())  # people
+        failing = ~(income_ok & criteria_ok)[leave]
+        self.paper_exits = float(hh.size[exiting[failing]].sum())
+        truly_short = hh.annual_income[exiting] < line  # by the criteria then in force
+        if model.month >= self.criteria_from:
+            truly_short |= ~guaranteed(hh, exiting)
+        self.wrongful_exits = float(hh.size[exiting[truly_short]].sum())
+        self.entries = float(hh.size[joining].sum())
+        self.returns = float(hh.size[joining[hh.left_register[joining]]].sum())
+        hh.left_register[joining] = False
+        hh.keeps_policy[joining] = False
+
+    def _paper_exits(self, model: PovertyModel, rows: np.ndarray, failing: np.ndarray,
+                     closeness: np.ndarray, quota: float, verified: float,
+                     final: bool) -> np.ndarray:
+        """Households failing the criteria exited to meet the quota (a mask over `rows`)."""
+        hh = model.households
+        out = np.zeros(len(rows), dtype=bool)
+        shortfall = quota - verified
+        candidates = np.flatnonzero(failing)
+        if shortfall <= 0 or len(candidates) == 0:
+            return out
+        if final:  # the deadline: the register is emptied
+            out[candidates] = True
+            return out
+        u = model.streams.uniform("registration.paper", model.month, hh.n)
+        formalism = model.cadres.formalism[hh.village[rows[candidates]]]
+        willing = candidates[u[rows[candidates]] < self.cfg.paper_exit_scale * formalism]
+        willing = willing[np.argsort(-closeness[willing], kind="stable")]
+        people = np.cumsum(hh.size[rows[willing]])
+        out[willing[: int(np.searchsorted(people, shortfall)) + 1]] = True
+        return out
+
+    def _report_criteria(self, hh, registered_rows: np.ndarray, income_ok: np.ndarray,
+                         met: np.ndarray) -> None:
+        """Shares of registered people meeting each exit criterion at this review (`met`:
+        the guarantees held, one column per Deficit)."""
+        size = hh.size[registered_rows]
+        total = float(size.sum())
+        if total <= 0:
+            self.meeting = {}
+            return
+        self.meeting = {"income": float(size[income_ok].sum() / total),
+                        "all": float(size[income_ok & met.all(axis=1)].sum() / total)}
+        for d in Deficit:
+            self.meeting[d.name.lower()] = float(size[met[:, d]].sum() / total)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.households import Deficit
 from simulation.instruments.base import InstrumentBase
 
 if TYPE_CHECKING:
@@ -54,5 +55,6 @@ class Relocation(InstrumentBase):
         hh.farm_base[chosen] *= 1.0 - cfg.farm_loss
         hh.wage_base[chosen] += cfg.wage_gain * former
         self.relocated[chosen] = True
+        hh.deficit[chosen, Deficit.HOUSING] = False  # a new, safe house
         self.moved = len(chosen)
         self.charge(len(chosen) * cfg.cost_per_household)

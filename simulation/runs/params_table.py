@@ -1,5 +1,5 @@
 """Generate the parameter table (docs/parameters.md) from the scenario schema, so every
-default and its source stay in one place: the `P(...)` declarations in scenario.py."""
+default and its source stay in one place: the `P(...)` declarations in simulation/scenario/."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def parameter_rows() -> list[tuple[str, Any, str]]:
 
 def parameter_table() -> str:
     lines = ["# Parameters, defaults and sources", "",
-             "Generated from `simulation/scenario.py` by `povsim params --out "
+             "Generated from `simulation/scenario/` by `povsim params --out "
              "docs/parameters.md`; do not edit by hand. Seeds are cited as file and section "
              "(files in `shared/seeds/`); 'assumption' marks a value chosen by the modellers.",
              "", "| parameter | default | meaning and source |", "|---|---|---|"]

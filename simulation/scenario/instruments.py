@@ -72,6 +72,44 @@ class RegistrationParams(Instrument):
                                  "(exit when assessed > line x margin x (1 - leniency x "
                                  "pressure)).", "000 §4.2 formalism under assessment; "
                                  "assumption")
+    bias_share: Share = P(0.7, "Share of the variance of the assessment error that is a "
+                          "household's persistent bias (concealed income, cadre judgement), "
+                          "drawn once and carried; the rest is redrawn at every review.",
+                          "001 'Target groups'; 002 §2; reference-figures.md (inclusion and "
+                          "exclusion errors, R); share an assumption")
+    review_correction: Share = P(0.3, "Share of the persistent bias each yearly review "
+                                 "corrects (look-backs, democratic appraisal, public notice).",
+                                 "004 §4.2; 003 'Policy convergence path'; assumption")
+    criteria_from: str = P("2016-04", "From this month a registered household exits only when "
+                           "the non-income criteria hold too (before it, by income alone).",
+                           "O: General Offices of the CPC Central Committee and State Council, "
+                           "Opinions on establishing a poverty exit mechanism (2016-04); "
+                           "reference-figures.md, The register")
+    quota_from: str = P("2016-01", "First review with an exit quota from the county exit plans "
+                        "(before it, exits are verified exits only).", "O: CPC Central "
+                        "Committee and State Council, Decision on winning the fight against "
+                        "poverty (2015-11): the 2020 goal for every registered household")
+    deadline_quota: bool = P(True, "County exit plans set each review's exit quota so that the "
+                             "register empties by the deadline: quota = registered people / "
+                             "reviews left; at the deadline's review every household still "
+                             "registered leaves.", "003 'Strategic background' (absolute "
+                             "poverty ended by end-2020); reference-figures.md (the annual exit "
+                             "hazard rose to ~67%)")
+    paper_exit_scale: NonNegative = P(1.0, "Probability that a registered household failing the "
+                                      "criteria is nevertheless exited to fill a quota "
+                                      "shortfall, per unit of its village's formalism (a "
+                                      "'paper exit').", "000 §4.2 (formalism under assessment); "
+                                      "assumption", le=10.0)
+    policies_after_exit: bool = P(True, "Households that left the register keep the policies "
+                                  "for registered households ('exit without losing policy').",
+                                  "003 l.73 (remove the hat without removing responsibility, "
+                                  "policy, assistance, supervision)")
+
+    @field_validator("criteria_from", "quota_from")
+    @classmethod
+    def _criteria_month(cls, v: str) -> str:
+        parse_month(v)
+        return v
 
 
 class TakeUpInstrument(Instrument):
@@ -98,6 +136,18 @@ class MinimumLivingParams(TakeUpInstrument):
     eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
     unit_cost: NonNegative = 0.0
     risk: Share = 0.05
+    floor_from: str = P("2016-09", "From this month cadres enrol every registered household that "
+                        "qualifies, whether or not it has applied (the social-security floor "
+                        "of the exit plan).", "O: guideline on linking rural minimum living "
+                        "security with poverty alleviation (State Council General Office, "
+                        "2016-09); reference-figures.md: social-security floor ~20M people")
+
+    @field_validator("floor_from")
+    @classmethod
+    def _floor_month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
 
 
 class CooperativeIndustryParams(TakeUpInstrument):
@@ -236,8 +286,9 @@ class MonitoringParams(Instrument):
     start: str = P("2021-01", "First month (YYYY-MM).", "003 l.162 (transition period "
                    "2021-2025)")
     end: str = P("2025-12", "Last month (YYYY-MM).", "003 l.162 (five-year transition)")
-    budget: NonNegative = P(0.0, "Total budget in yuan for the represented region (0: no "
-                            "monitoring; overlays set it per household).", "assumption")
+    budget: NonNegative = P(20 * M, "Total budget in yuan for the represented region "
+                            "(~200 yuan a household over 2021-2025; archetypes set their own).",
+                            "assumption (003 l.81, l.105: dynamic monitoring after 2020)")
     eligibility: Eligibility = Eligibility.ALL
     risk_margin: float = P(1.3, "Households below line x margin, or hit by illness or a "
                            "disaster while below 1.6 x line, are 'at risk'.",
@@ -250,6 +301,55 @@ class MonitoringParams(Instrument):
                               "margin.", "003 l.166 (prevention plus after-the-event help); "
                               "assumption", ge=0.5, le=3.0)
     support_months: int = P(6, "Months support lasts once granted.", "assumption", ge=1)
+
+
+class GuaranteeParams(Instrument):
+    """Works that close one of the 'three guarantees' or safe water for registered
+    households first (simulation/instruments/guarantees.py)."""
+
+    delivery: Delivery = Delivery.ROUTINE
+    cost_per_household: Positive = 10000.0
+
+
+class HousingRenovationParams(GuaranteeParams):
+    budget: NonNegative = P(150 * M, "Total budget in yuan for the represented region.",
+                            "assumption (~30% of poor households in unsafe housing x cost)")
+    cost_per_household: Positive = P(30000.0, "Renovating or rebuilding one unsafe house "
+                                     "(yuan, all funding sources).", "U: central subsidy "
+                                     "averaged ~14,000 yuan a household (press); total an "
+                                     "assumption")
+
+
+class EducationSupportParams(GuaranteeParams):
+    budget: NonNegative = P(10 * M, "Total budget in yuan for the represented region.",
+                            "assumption")
+    cost_per_household: Positive = P(6000.0, "Bringing one child back to and through "
+                                     "compulsory school (living allowance, boarding; yuan).",
+                                     "U: boarding living allowances ~1,000-1,250 yuan a "
+                                     "pupil-year (press); total an assumption")
+
+
+class MedicalAssistanceParams(GuaranteeParams):
+    budget: NonNegative = P(40 * M, "Total budget in yuan for the represented region.",
+                            "assumption")
+    cost_per_household: Positive = P(1000.0, "Enrolling one household in subsidised basic and "
+                                     "critical-illness insurance (premium subsidy, yuan).",
+                                     "U: resident medical insurance premiums ~200-280 yuan a "
+                                     "person-year, subsidised for the registered poor (press)")
+    illness_relief: Share = P(0.6, "Share of an enrolled household's illness costs the "
+                              "assistance pays while it runs.", "U: ~80-90% reimbursement of "
+                              "registered-poor inpatient costs by 2020 (press); level an "
+                              "assumption")
+    eligibility: Eligibility = Eligibility.REGISTERED
+
+
+class DrinkingWaterParams(GuaranteeParams):
+    budget: NonNegative = P(30 * M, "Total budget in yuan for the represented region.",
+                            "assumption")
+    cost_per_village: Positive = P(400000.0, "Safe water works for one village (yuan).",
+                                   "assumption")
+    cost_per_household: Positive = 1.0  # unused: water is built village by village
+    eligibility: Eligibility = Eligibility.ALL
 
 
 class Instruments(Strict):
@@ -266,6 +366,10 @@ class Instruments(Strict):
     cadre_training: CadreTrainingParams = Field(default_factory=CadreTrainingParams)
     relocation: RelocationParams = Field(default_factory=RelocationParams)
     monitoring: MonitoringParams = Field(default_factory=MonitoringParams)
+    housing: HousingRenovationParams = Field(default_factory=HousingRenovationParams)
+    education: EducationSupportParams = Field(default_factory=EducationSupportParams)
+    medical: MedicalAssistanceParams = Field(default_factory=MedicalAssistanceParams)
+    water: DrinkingWaterParams = Field(default_factory=DrinkingWaterParams)
 
 
 #: Every instrument of the schema, in schema order: the one list of instrument names (the

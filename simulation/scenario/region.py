@@ -41,6 +41,31 @@ class Region(Strict):
 
 
 # ----------------------------------------------------------------------- population
+class Deficits(Strict):
+    """Shares of households below 1.5 x the line lacking each of the 'three guarantees' and
+    safe drinking water at the start (simulation/guarantees.py); food and clothing are judged
+    by income."""
+
+    education: Share = P(0.05, "Share with a child out of compulsory school (households of "
+                         "three or more people).", "U: press figures of ~200,000 registered-"
+                         "poor dropouts in 2019 falling to near zero in 2020; share an "
+                         "assumption")
+    medical: Share = P(0.15, "Share without basic medical cover for serious illness.",
+                       "U: illness named as the cause for ~42% of registered households "
+                       "(2015, press); share an assumption")
+    housing: Share = P(0.30, "Share living in unsafe (dilapidated) housing.", "U: ~7.9 million "
+                       "registered households' houses renovated 2013-2020 of ~29.5 million "
+                       "(State Council white paper, 2021, recollection); plus relocation")
+    water: Share = P(0.25, "Share without safe drinking water.", "U: ~17-29 million poor people "
+                     "given safe water 2016-2020 of ~89.6 million (press, recollection)")
+    nonpoor_factor: Share = P(0.25, "Prevalence among households above 1.5 x the line, "
+                              "relative to those below.", "assumption")
+    remote_gradient: NonNegative = P(1.0, "How much more common unsafe housing and water are "
+                                     "in the most remote village than in the average one "
+                                     "(multiplier 1 + gradient x (remoteness - mean)).",
+                                     "assumption (002 §1 deep-poverty mountain villages)")
+
+
 class Population(Strict):
     household_size_mean: float = P(4.0, "Mean household size (people).",
                                    "assumption (rural censuses: ~3.5-4.5 in the west)",
@@ -75,4 +100,5 @@ class Population(Strict):
                                "assumption (rural Gini ~0.35-0.40)")
     wage_share: Share = P(0.40, "Mean share of market income from wages and migrant work.",
                           "reference-figures.md: 2019 poor-area wages 4,082 of 11,567 (O)")
+    deficits: Deficits = Field(default_factory=lambda: Deficits())
 

@@ -42,7 +42,7 @@ from simulation.scenario import (
     CHANNELS,
     PROGRAMMES,
     Eligibility,
-    InstrumentsParams,
+    Instruments,
     Scenario,
     ScenarioError,
     TakeUpInstrument,
@@ -167,7 +167,7 @@ CAPACITY = "cadres.capacity.mean"
 
 
 def _instrument_types() -> dict[str, type]:
-    return {k: f.annotation for k, f in InstrumentsParams.model_fields.items()}
+    return {k: f.annotation for k, f in Instruments.model_fields.items()}
 
 
 def controls_for(base: Scenario) -> list[Control]:

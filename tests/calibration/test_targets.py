@@ -131,11 +131,11 @@ def test_stock_and_flow_alignment() -> None:
                   uncertainty={"sd": 0.01, "assumed": True})
     # 10% nominal growth deflated by 2% inflation.
     assert model_value(growth, df, 100_000, 0.02) == pytest.approx(1.1 / 1.02 - 1, rel=1e-9)
-    # Register exits: households x mean size (4), scaled from the model's 400,000 people
-    # to the target's 800,000.
+    # Register exits are people already (the recorder sums household sizes), scaled from
+    # the model's 400,000 people to the target's 800,000.
     lifted = _one(model_output="people_lifted", kind="flow", period_start="2014-01",
                   date="2015-12", value=1.0, unit="people")
-    assert model_value(lifted, df, 100_000, 0.0) == pytest.approx(2 * 1000 * 4 * 2)
+    assert model_value(lifted, df, 100_000, 0.0) == pytest.approx(2 * 1000 * 2)
     survey_exits = _one(model_output="exits", kind="flow", period_start="2014-01",
                         date="2014-12", value=1.0, unit="households", basis="survey",
                         population={"refers_to": "households", "group": "all_rural",
@@ -160,16 +160,25 @@ def test_targets_outside_the_window_are_skipped_with_a_warning() -> None:
                  date="2030-01", value=0.2, unit="share")
     inside = _one(model_output="registered_poor_incidence", kind="stock", date="2014-06",
                   value=0.2, unit="share")
+    # The register's income level is comparable (income_pc_registered); its growth is not,
+    # since its members change every year.
     reg_income = _one(name="reg_income", model_output="income_pc", kind="flow",
                       period_start="2015-01", date="2015-12", value=3000,
                       unit="yuan_per_person_year",
                       population={"refers_to": "people", "group": "registered_poor",
                                   "scale": "county", "size": None})
+    reg_growth = _one(name="reg_growth", model_output="income_growth", kind="flow",
+                      period_start="2015-01", date="2015-12", value=0.3,
+                      unit="fraction_per_year", basis="survey",
+                      uncertainty={"sd": 0.05, "assumed": True},
+                      population={"refers_to": "people", "group": "registered_poor",
+                                  "scale": "county", "size": None})
     with pytest.warns(UserWarning) as record:
-        keep, skipped = split_usable([before, growth, after, inside, reg_income],
+        keep, skipped = split_usable([before, growth, after, inside, reg_income, reg_growth],
                                      Window("2014-01", 36))
-    assert keep == [inside]
+    assert keep == [inside, reg_income]
     assert len(skipped) == 4 and len(record) == 4
+    assert "members change" in skipped["reg_growth"]
     assert "2013-12" in str(record[0].message)
 
 
