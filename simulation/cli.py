@@ -28,6 +28,8 @@ COMMANDS = {
     "compare": ("simulation.comparison.cli",
                 "compare countermeasures with a baseline over paired replicates"),
     "calibrate": ("simulation.calibration.cli", "fit scenario parameters to reported targets"),
+    "check": ("simulation.calibration.cli", "run every bundled region as shipped against every "
+              "reported target (the model-vs-record table)"),
     "app": ("simulation.ui.cli", "serve the interactive web app (Solara)"),
     "bench": ("simulation.runs.bench_cli",
               "benchmark table: 1M-household run, Mesa peer, growth, throughput"),

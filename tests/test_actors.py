@@ -134,7 +134,8 @@ def test_relocation_moves_remote_registered_households():
 def test_material_help_is_a_transfer():
     model = PovertyModel(small({SO + "budget": 5e7, SO + "hematopoietic_share": 0.0,
                                 "instruments.minimum_living.enabled": False,
-                                "instruments.asset_income.enabled": False},
+                                "instruments.asset_income.enabled": False,
+                                "instruments.medical.enabled": False},
                                households=800, months=36), seed=2)
     paid = transfers_paid(model, 36)
     assert paid > 0
