@@ -205,14 +205,13 @@ def record_markdown(record: pd.DataFrame, first: int = 2014, last: int = 2022) -
 def summary_line(check: RegionCheck, record: pd.DataFrame) -> dict[str, float]:
     used = check.table[check.table["used"]]
     ratio = record["returns_per_exit"]
-    fall = (ratio.get("2016", float("nan")) / ratio.get("2019", float("nan"))
-            if ratio.get("2019", 0) else float("inf"))
     return {"targets": len(check.table), "compared": len(used),
             "within": int(used["within"].sum()),
             "median_abs_z": float(used["z"].abs().median()) if len(used) else float("nan"),
             "registered_2020": float(record["registered_poor_incidence"].get("2020",
                                                                             float("nan"))),
-            "returns_fall_2016_2019": float(fall)}
+            "returns_per_exit_2016": float(ratio.get("2016", float("nan"))),
+            "returns_per_exit_2019": float(ratio.get("2019", float("nan")))}
 
 
 def page(checks: list[RegionCheck], command: str, version: str) -> str:
@@ -225,13 +224,15 @@ def page(checks: list[RegionCheck], command: str, version: str) -> str:
            "stated uncertainty (σ); *within* means |z| ≤ 2. Targets the model cannot be "
            "compared with say why.", "",
            "| region | scenario | targets compared | within 2σ | median abs z | registered "
-           "at end-2020 | returns per exit, 2016 / 2019 |", "|---|---|--:|--:|--:|--:|--:|"]
+           "at end-2020 | returns per exit, 2016 | 2019 |", "|---|---|--:|--:|--:|--:|--:|--:|"]
     records = {c.name: register_record(c) for c in checks}
+    pct = lambda v: "n/a" if not math.isfinite(v) else f"{100 * v:.2f}%"  # noqa: E731
     for c in checks:
         s = summary_line(c, records[c.name])
         out.append(f"| {c.name} | {c.scenario} | {s['compared']} of {s['targets']} | "
                    f"{s['within']} | {s['median_abs_z']:.2f} | "
-                   f"{100 * s['registered_2020']:.2f}% | {s['returns_fall_2016_2019']:.1f}x |")
+                   f"{100 * s['registered_2020']:.2f}% | {pct(s['returns_per_exit_2016'])} | "
+                   f"{pct(s['returns_per_exit_2019'])} |")
     for c in checks:
         out += ["", f"## {c.name}", "",
                 f"Scenario `{c.scenario}`, {c.households:,} households, seeds "
