@@ -147,9 +147,14 @@ def figure(check: RegionCheck, path: Path) -> Path:
         rows = check.table.set_index("target").loc[[t.name for t in flows]]
         scale = np.where(rows["reported"].abs() > 0, rows["reported"].abs(), 1.0)
         y = np.arange(len(flows))
-        ax.barh(y + 0.2, rows["model"] / scale, 0.4, label="model / reported", color="C0")
-        ax.errorbar(np.ones(len(flows)), y - 0.2, xerr=2 * rows["sigma"] / scale, fmt="o",
-                    color="C3", capsize=3, label="reported ±2σ (=1)")
+        ratio = (rows["model"] / scale).clip(lower=1e-3)  # log scale: misses by 100x show
+        ax.barh(y + 0.2, ratio, 0.4, label="model / reported", color="C0")
+        low = (1 - 2 * rows["sigma"] / scale).clip(lower=1e-3)
+        ax.errorbar(np.ones(len(flows)), y - 0.2,
+                    xerr=[1 - low, 2 * rows["sigma"] / scale], fmt="o", color="C3",
+                    capsize=3, label="reported ±2σ (=1)")
+        ax.set_xscale("log")
+        ax.axvline(1.0, color="0.6", lw=0.8)
         ax.set_yticks(y, [t.name for t in flows], fontsize=6)
         ax.set_title("flows and incomes, relative to the record", fontsize=9)
         ax.tick_params(labelsize=7)
