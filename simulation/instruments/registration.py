@@ -145,9 +145,8 @@ class Registration(InstrumentBase):
         self.official_exits = float(hh.size[exiting].sum())  # people
         failing = ~(income_ok & criteria_ok)[leave]
         self.paper_exits = float(hh.size[exiting[failing]].sum())
-        truly_short = hh.annual_income[exiting] < line  # by the criteria then in force
-        if model.month >= self.criteria_from:
-            truly_short |= ~guaranteed(hh, exiting)
+        # Truly short by the criteria then in force (criteria_ok is all True before them).
+        truly_short = (hh.annual_income[exiting] < line) | ~criteria_ok[leave]
         self.wrongful_exits = float(hh.size[exiting[truly_short]].sum())
         self.entries = float(hh.size[joining].sum())
         self.returns = float(hh.size[joining[hh.left_register[joining]]].sum())
