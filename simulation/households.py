@@ -60,6 +60,7 @@ class HouseholdTable:
     size: np.ndarray
     labour: np.ndarray
     head_age: np.ndarray
+    elders: np.ndarray  # members aged 60 or more (pension age), head included
     education: np.ndarray
     chronic: np.ndarray
     phone: np.ndarray
@@ -189,8 +190,15 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
     monthly = np.exp(log_y) / 12.0
     wage_share = np.clip(rng.beta(2, 2, n) * 2 * pop.wage_share * np.where(labour > 0, 1, 0.2)
                          * np.where(elderly, 0.5, 1.0), 0, 0.95)
+    # Members of pension age: an elderly head, often a spouse, and in three-generation homes
+    # one or two grandparents (drawn last, so the draws above are unchanged).
+    spouse = (size >= 2) & (rng.random(n) < 0.6)
+    grandparents = (size >= 3) & (rng.random(n) < pop.three_generation_share)
+    elders = np.where(elderly, 1 + spouse, grandparents * (1 + (rng.random(n) < 0.5)))
+    elders = np.minimum(elders, size).astype(np.float32)
     table = HouseholdTable(
         village=village, size=size, labour=labour.astype(np.float32), head_age=head_age,
+        elders=elders,
         education=education, chronic=chronic, phone=phone, literacy=literacy,
         risk_aversion=risk_aversion.astype(np.float32), motivation=motivation, trust=trust,
         conceal=conceal, farm_base=monthly * (1 - wage_share), wage_base=monthly * wage_share)

@@ -24,6 +24,7 @@ def mock_households(n: int = 10, **columns: Any) -> HouseholdTable:
     base: dict[str, Any] = dict(
         village=np.zeros(n, dtype=np.int32), size=np.full(n, 4.0, dtype=np.float32),
         labour=np.full(n, 2, dtype=np.int16), head_age=np.full(n, 40.0, dtype=np.float32),
+        elders=np.zeros(n, dtype=np.float32),
         education=np.full(n, 6.0, dtype=np.float32), chronic=np.zeros(n, dtype=bool),
         phone=np.zeros(n, dtype=bool), literacy=half.copy(), risk_aversion=half.copy(),
         motivation=half.copy(), trust=half.copy(), conceal=np.zeros(n, dtype=np.float32),

@@ -72,6 +72,10 @@ class Population(Strict):
                                    ge=1.0, le=12.0)
     head_age_mean: float = P(52.0, "Mean age of household heads.", "assumption", ge=18, le=90)
     head_age_sd: float = P(12.0, "Spread of head age.", "assumption", ge=0.0, le=40.0)
+    three_generation_share: Share = P(
+        0.30, "Share of households of three or more people with a younger head that include "
+        "grandparents of pension age.", "assumption (rural people aged 60+ were ~20% of the "
+        "rural population in the mid-2010s, U; with this share ~0.8 elders per household)")
     education_years_mean: float = P(6.5, "Mean years of schooling of the head.",
                                     "assumption (001 'Target groups': low education)",
                                     ge=0.0, le=16.0)
