@@ -34,7 +34,8 @@ class Source(IntEnum):
     WAGE = 1
     COOPERATIVE = 2
     BUSINESS = 3
-    TRANSFER = 4
+    PROPERTY = 4  # asset-income dividends
+    TRANSFER = 5  # pensions, subsidies, compensation, dibao, assistance, remittances
 
 
 class Deficit(IntEnum):
@@ -71,11 +72,16 @@ class HouseholdTable:
     conceal: np.ndarray
     farm_base: np.ndarray  # per-capita monthly farm income at start prices
     wage_base: np.ndarray  # per-capita monthly wage income at start prices
+    remitters: np.ndarray = field(default=None)  # family members away who send money home
+    income_shock: np.ndarray = field(default=None)  # persistent log-income shock (AR(1))
     productivity: np.ndarray = field(init=False)
     wage_multiplier: np.ndarray = field(init=False)
     ill_left: np.ndarray = field(init=False)
     income: np.ndarray = field(init=False)  # (n, sources) per-capita income this month
-    annual_income: np.ndarray = field(init=False)  # smoothed, annualised, per capita
+    annual_by_source: np.ndarray = field(init=False)  # (n, sources) smoothed, annualised
+    annual_income: np.ndarray = field(init=False)  # their sum: smoothed annual per capita
+    migrants: np.ndarray = field(init=False)  # members who left for migrant work since start
+    ranger: np.ndarray = field(init=False)  # holds an ecological ranger post
     state: np.ndarray = field(init=False)
     registered: np.ndarray = field(init=False)
     left_register: np.ndarray = field(init=False)  # officially exited the register
@@ -100,7 +106,14 @@ class HouseholdTable:
         # Column-major: every rule reads or writes one source at a time, and the row sums
         # (sum(axis=1)) then add whole columns; values are identical to the row-major layout.
         self.income = np.zeros((n, len(Source)), dtype=np.float64, order="F")
+        self.annual_by_source = np.zeros((n, len(Source)), dtype=np.float64, order="F")
         self.annual_income = np.zeros(n, dtype=np.float64)
+        self.migrants = np.zeros(n, dtype=np.float32)
+        self.ranger = np.zeros(n, dtype=bool)
+        if self.remitters is None:
+            self.remitters = np.zeros(n, dtype=np.float32)
+        if self.income_shock is None:
+            self.income_shock = np.zeros(n, dtype=np.float64)
         self.state = np.zeros(n, dtype=np.int8)
         self.registered = np.zeros(n, dtype=bool)
         self.left_register = np.zeros(n, dtype=bool)
@@ -184,7 +197,8 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
     # Market income: log-normal, lower in remote villages, for ill and for labour-poor homes.
     rem = villages.remoteness[village]
     penalty = scenario.region.remoteness_income_penalty
-    log_y = (np.log(pop.income_median) + pop.income_sigma * rng.standard_normal(n)
+    deviation = pop.income_sigma * rng.standard_normal(n)
+    log_y = (np.log(pop.income_median) + deviation
              - penalty * (rem - villages.remoteness.mean()) - 0.25 * chronic
              + 0.15 * (labour / size - 0.5) + 0.02 * (education - pop.education_years_mean))
     monthly = np.exp(log_y) / 12.0
@@ -196,14 +210,37 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
     grandparents = (size >= 3) & (rng.random(n) < pop.three_generation_share)
     elders = np.where(elderly, 1 + spouse, grandparents * (1 + (rng.random(n) < 0.5)))
     elders = np.minimum(elders, size).astype(np.float32)
+    # Family members away who send money home: more often for elderly parents.
+    remitters = rng.poisson(np.where(elderly, scenario.economy.labour_market.remittances
+                                     .senders_elderly, scenario.economy.labour_market
+                                     .remittances.senders_young)).astype(np.float32)
+    shock = persistent_part(deviation, pop.income_sigma, scenario.economy.shocks.persistent_sd,
+                            rng.standard_normal(n))
+    monthly_base = monthly * np.exp(-shock)  # today's income = base x exp(shock)
     table = HouseholdTable(
         village=village, size=size, labour=labour.astype(np.float32), head_age=head_age,
         elders=elders,
         education=education, chronic=chronic, phone=phone, literacy=literacy,
         risk_aversion=risk_aversion.astype(np.float32), motivation=motivation, trust=trust,
-        conceal=conceal, farm_base=monthly * (1 - wage_share), wage_base=monthly * wage_share)
+        conceal=conceal, farm_base=monthly_base * (1 - wage_share),
+        wage_base=monthly_base * wage_share, remitters=remitters, income_shock=shock)
+    table.annual_by_source[:, Source.FARM] = 12.0 * monthly * (1 - wage_share)
+    table.annual_by_source[:, Source.WAGE] = 12.0 * monthly * wage_share
     table.annual_income[:] = 12.0 * monthly
     return table
+
+
+def persistent_part(deviation: np.ndarray, sigma: float, sd: float,
+                    noise: np.ndarray) -> np.ndarray:
+    """The persistent shock inside each household's start deviation of log income.
+
+    With `b = sd**2 / sigma**2`, the shock `b * deviation + sqrt(sd**2 - b**2 sigma**2) * noise`
+    has spread `sd` and leaves a permanent part (deviation - shock) uncorrelated with it, so
+    the start distribution keeps spread `sigma` and the AR(1) is stationary from the start.
+    """
+    sd = min(sd, 0.95 * sigma)
+    b = sd ** 2 / sigma ** 2
+    return b * deviation + np.sqrt(max(sd ** 2 - b ** 2 * sigma ** 2, 0.0)) * noise
 
 
 class Household(mesa.Agent):

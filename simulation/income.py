@@ -1,14 +1,18 @@
 """Household income by source, each month, and the smoothed annual income judged against
 the poverty line.
 
-Farm income follows productivity, market access, village disasters and product prices;
-wage income follows the wage multiplier (training) and migrant employment (the 2020
-epidemic). Programmes and actors add to them after this (co-op, business and transfer
-income; wages from firms' jobs and placements; farm sales to partner cities). Illness costs a
-share of market income while it lasts. All incomes grow at the baseline real growth plus
-inflation (reference-figures.md; economy section of the scenario). Households save a share
-of income above the line and draw on savings to pay for illness, so a shock hurts those
-without savings most.
+Each source has its own driver (docs/model.md §3.3):
+- farm income follows productivity, market access, village disasters, product prices and
+  the one common trend left (`economy.farm_growth`), and falls a little for each member who
+  leaves farm work;
+- wages follow the migrant wage series (`economy.labour_market`), the wage multiplier
+  (training) and migrant employment (the 2020 epidemic); members who leave for migrant work
+  add their contribution (`simulation/labour.py`);
+- a persistent household shock (a yearly AR(1) in log income) moves both, so the same
+  households stay poor or well off for a few years and churn around the line has a size;
+- programmes, actors and transfers add to them after this (`simulation/transfers.py`, the
+  instruments and actors). Illness costs a share of market income while it lasts.
+Households save a share of income above the line and draw on savings to pay for illness.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ def market_income(model: PovertyModel) -> None:
     """Reset this month's income and set farm and wage income (per capita, monthly)."""
     hh, v = model.households, model.villages
     shocks = model.config.economy.shocks
+    labour = model.config.economy.labour_market
     u = model.streams.uniform("shock.illness", model.month, hh.n)
     falls_ill = u < 1.0 - (1.0 - shocks.illness_rate) ** (1 / 12)
     hh.ill_left = np.where(falls_ill, shocks.illness_months,
@@ -34,10 +39,31 @@ def market_income(model: PovertyModel) -> None:
     access = v.market_access / model.initial_market_access
     village_factor = (access * model.farm_factor
                       * model.product_shock[v.product])[hh.village]
+    persistent = np.exp(hh.income_shock)
     hh.income.fill(0.0)
-    hh.income[:, Source.FARM] = hh.farm_base * hh.productivity * model.growth * village_factor
-    hh.income[:, Source.WAGE] = (hh.wage_base * hh.wage_multiplier * model.growth
-                                 * model.migrant_employment)
+    farm = hh.farm_base * hh.productivity * model.growth * village_factor * persistent
+    if labour.farm_loss > 0:
+        farm *= (1.0 - labour.farm_loss) ** hh.migrants
+    hh.income[:, Source.FARM] = farm
+    migrant = labour.contribution * model.start_wage * hh.migrants / hh.size
+    hh.income[:, Source.WAGE] = ((hh.wage_base * hh.wage_multiplier * persistent + migrant)
+                                 * model.wage_index * model.migrant_employment)
+
+
+def persistent_shock(model: PovertyModel) -> None:
+    """Each January the persistent shock moves one year on its AR(1): it keeps `persistence`
+    of itself and draws the rest, so its spread stays `economy.shocks.persistent_sd`."""
+    from scipy.special import ndtri
+
+    shocks, hh = model.config.economy.shocks, model.households
+    if shocks.persistent_sd <= 0 or model.month == 0 or not model.label.endswith("-01"):
+        return
+    rho = shocks.persistence
+    z = ndtri(np.clip(model.streams.uniform("shock.persistent", model.month, hh.n),
+                      1e-12, 1 - 1e-12))
+    sd = min(shocks.persistent_sd, 0.95 * model.config.population.income_sigma)
+    hh.income_shock *= rho
+    hh.income_shock += np.sqrt(1.0 - rho ** 2) * sd * z
 
 
 def finalise(model: PovertyModel) -> None:
@@ -56,7 +82,12 @@ def finalise(model: PovertyModel) -> None:
         hh.income[ill, Source.WAGE] *= kept
     monthly = hh.income.sum(axis=1)
     hh.savings += econ.saving_rate * np.maximum(monthly - model.line / 12.0, 0.0) * hh.size
-    hh.annual_income += (monthly * 12.0 - hh.annual_income) / econ.smoothing_months
+    # Annual income is smoothed source by source; their sum is the smoothed total.
+    rate = 1.0 / econ.smoothing_months
+    for s in Source:
+        col = hh.annual_by_source[:, s]
+        col += (hh.income[:, s] * 12.0 - col) * rate
+    hh.annual_income[:] = hh.annual_by_source.sum(axis=1)
 
 
 def poverty_line(model: PovertyModel, year: int) -> float:
@@ -71,3 +102,17 @@ def poverty_line(model: PovertyModel, year: int) -> float:
     if below == years[-1]:
         return float(table[below]) * (1 + model.config.economy.inflation) ** (year - below)
     return float(table[below])
+
+
+def migrant_wage(model: PovertyModel, months: float) -> float:
+    """Average migrant wage (yuan/month) `months` after the start: the series interpolated
+    by year (mid-year values), then grown with `wage_growth_after` plus inflation."""
+    lm, econ = model.config.economy.labour_market, model.config.economy
+    start_year = int(model.config.start[:4]) + (int(model.config.start[5:7]) - 1) / 12
+    t = start_year + months / 12.0
+    years = sorted(lm.migrant_wage)
+    last = years[-1]
+    if t <= last + 0.5:
+        return float(np.interp(t - 0.5, years, [lm.migrant_wage[y] for y in years]))
+    growth = (1 + lm.wage_growth_after) * (1 + econ.inflation)
+    return float(lm.migrant_wage[last]) * growth ** (t - last - 0.5)

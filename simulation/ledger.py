@@ -14,6 +14,18 @@ from simulation.timeline import month_index
 
 #: Share of the remaining budget a campaign may spend in one month (front-loading).
 CAMPAIGN_RATE = 0.25
+#: Central special poverty funds by year, bn yuan (recollection U; they sum to the 660.1 bn of
+#: 2013-2020 in reference-figures.md, O): the weights of `ramp` pacing. Years outside the
+#: table weigh as its nearest year.
+SPECIAL_FUNDS = {2013: 39.4, 2014: 43.3, 2015: 46.1, 2016: 66.1, 2017: 86.1, 2018: 106.1,
+                 2019: 126.1, 2020: 146.1}
+
+
+def ramp_weights(start: str, months: int) -> list[float]:
+    """Each month's weight under `ramp` pacing: its year's special funds."""
+    first, lo, hi = int(start[:4]) * 12 + int(start[5:7]) - 1, min(SPECIAL_FUNDS), \
+        max(SPECIAL_FUNDS)
+    return [SPECIAL_FUNDS[min(max((first + m) // 12, lo), hi)] for m in range(months)]
 
 
 class Ledger:
@@ -27,6 +39,10 @@ class Ledger:
         self.first = month_index(cfg.start, start)
         self.last = month_index(cfg.end, start)
         self.budget = cfg.budget * scale if cfg.enabled else 0.0
+        if cfg.delivery == Delivery.RAMP:  # weights to go from each month to the last
+            w = ramp_weights(start, self.last + 1)
+            self._ahead = [sum(w[m:]) for m in range(len(w))] + [0.0]
+            self._weight = w
         self.remaining = self.budget
         self.delivered = 0.0
         self.overhead = 0.0
@@ -51,6 +67,8 @@ class Ledger:
         even = self.spendable / (self.last - month + 1)
         if self.cfg.delivery == Delivery.CAMPAIGN:
             return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
+        if self.cfg.delivery == Delivery.RAMP and month >= 0:
+            return self.spendable * self._weight[month] / self._ahead[month]
         return even
 
     def usable(self, month: int) -> float:

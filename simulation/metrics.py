@@ -132,12 +132,20 @@ class Recorder:
         }
         # People-weighted mean income by source, one source (column) at a time; numpy sums
         # each column pairwise, as it sums income_pc.
+        # Smoothed annual income source by source: the columns sum to income_pc.
         people64 = people.astype(np.float64)
         scl = people.sum(dtype=np.float64)
-        monthly_pc = np.array([np.sum(hh.income[:, s] * people64) for s in Source]
-                              ) / scl * 12.0
+        by_source = np.array([np.sum(hh.annual_by_source[:, s] * people64) for s in Source]
+                             ) / scl
         for s in Source:
-            row[f"income_{s.name.lower()}"] = float(monthly_pc[s])
+            row[f"income_{s.name.lower()}"] = float(by_source[s])
+        row["income_pc_current"] = float(sum(np.sum(hh.income[:, s] * people64) for s in Source)
+                                         / scl * 12.0)  # this month's, unsmoothed
+        row["income_transfer_share"] = (float(by_source[Source.TRANSFER] / by_source.sum())
+                                        if by_source.sum() > 0 else float("nan"))
+        for name, spent in m.transfers.spent.items():
+            row[f"spending_{name}"] = spent * up
+        row["migrants"] = float(hh.migrants.sum()) * up
         exit_people = float(sums(exits=True)) * up
         return_people = float(sums(returns=True)) * up
         self.cum_exits += exit_people
@@ -186,6 +194,12 @@ class Recorder:
         row["income_pc_registered"] = (float(np.average(hh.annual_income[reg_rows],
                                                         weights=reg_people))
                                        if reg_people.sum() else float("nan"))
+        # The register file: households registered now or exited from the register (the
+        # basis of the published registered-poor income series, reference-figures.md).
+        filed = np.flatnonzero(hh.registered | hh.left_register)
+        row["income_pc_ever_registered"] = (
+            float(np.average(hh.annual_income[filed], weights=people[filed]))
+            if len(filed) else float("nan"))
         total_spent = 0.0
         for key, inst in m.instruments.items():
             row[f"spending_{key}"] = inst.month_spent * up

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import mesa
 import numpy as np
 
-from simulation import channels, guarantees, income, poverty
+from simulation import channels, guarantees, income, labour, poverty
 from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
@@ -27,6 +27,7 @@ from simulation.scenario import CHANNELS, PRODUCTIVE, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
 from simulation.timeline import month_index, month_label, year_of
+from simulation.transfers import Transfers
 from simulation.transition import TransitionPolicy
 
 #: Below this many households, Household agents are created at set-up.
@@ -71,7 +72,10 @@ class PovertyModel(mesa.Model):
         self.actors = Actors(self)
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
+        self.start_wage = income.migrant_wage(self, 0)
+        self.new_migrants = 0
         self._set_time_factors()
+        self.transfers = Transfers(self)
         guarantees.draw_deficits(scenario, hh, self.villages, self.line, self.streams)
         poverty.initial_states(hh, hh.annual_income < self.line)
         self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
@@ -111,8 +115,11 @@ class PovertyModel(mesa.Model):
         self.year = year_of(self.config.start, self.month)
         self.line = income.poverty_line(self, self.year)
         years = self.month / 12.0
-        self.growth = ((1 + econ.real_growth) * (1 + econ.inflation)) ** years
+        self.growth = ((1 + econ.farm_growth) * (1 + econ.inflation)) ** years
         self.price_level = (1 + econ.inflation) ** years
+        # Wages follow the migrant wage series; without the labour market, prices only.
+        self.wage_index = (income.migrant_wage(self, self.month) / self.start_wage
+                           if econ.labour_market.enabled else self.price_level)
 
     # ------------------------------------------------------------------ agents
     def create_household_agents(self, rows: np.ndarray | None = None) -> list[Household]:
@@ -168,7 +175,10 @@ class PovertyModel(mesa.Model):
                 cfg.cooperatives.products, cfg.cooperatives.price_elasticity,
                 shock.price_factor_product)
         with timed("income.market"):
+            income.persistent_shock(self)
+            labour.migrate(self)
             income.market_income(self)
+            self.transfers.pay(self)
         with timed("actors"):
             self.actors.act(self)
         with timed("channels"):

@@ -34,7 +34,8 @@ MECHANISMS: tuple[str, ...] = (
     "setup.villages", "setup.households", "setup.members", "setup.tracked", "setup.network",
     "setup.cadres", "setup.cooperatives", "setup.gini", "setup.deficits",
     # environment, information and households
-    "phones.adoption", "shock.disaster", "shock.price", "shock.illness",
+    "phones.adoption", "shock.disaster", "shock.price", "shock.illness", "shock.persistent",
+    "labour.migration", "transfers.rangers",
     *(f"channel.{c}" for c in CHANNELS),
     *(f"takeup.{p}" for p in PROGRAMMES),
     *(f"takeup.{p}.rank" for p in PROGRAMMES),

@@ -42,6 +42,7 @@ OUTPUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "registered_poor_incidence": (("share",), "stock"),
     "income_pc": (("yuan_per_person_year",), "flow"),
     "income_growth": (("fraction_per_year",), "flow"),
+    "income_transfer_share": (("share",), "flow"),
     "people_lifted": (("people",), "flow"),
     "exits": (("people", "households"), "flow"),
     "returns_to_poverty": (("people", "households"), "flow"),
@@ -335,7 +336,7 @@ def split_usable(targets: list[Target], window: Window, warn: bool = True
 
 
 INCOME_SOURCES = ("income_farm", "income_wage", "income_cooperative", "income_business",
-                  "income_transfer")
+                  "income_property", "income_transfer")
 PARTICIPATION = {"microcredit_participation": "microcredit",
                  "ecommerce_participation": "ecommerce",
                  "cooperative_participation": "cooperative"}
@@ -353,6 +354,9 @@ def model_people(monthly: pd.DataFrame) -> float:
 
 
 def _monthly_income(monthly: pd.DataFrame) -> pd.Series:
+    """Each month's income, annualised and not smoothed (survey income is the year's)."""
+    if "income_pc_current" in monthly:
+        return monthly["income_pc_current"]
     cols = [c for c in INCOME_SOURCES if c in monthly]
     if not cols:
         return monthly["income_pc"]
@@ -412,9 +416,15 @@ def model_value(target: Target, monthly: pd.DataFrame, households_represented: f
                           f"{n_months} months {target.period_start}..{target.date}")
     if out == "income_pc":
         if target.population.group == "registered_poor":
-            # The register's members' smoothed annual income, averaged over the period.
-            return float(rows["income_pc_registered"].mean())
+            # The register file's smoothed annual income (households registered now or
+            # exited from the register: the published series' basis), averaged.
+            column = ("income_pc_ever_registered" if "income_pc_ever_registered" in rows
+                      else "income_pc_registered")
+            return float(rows[column].mean())
         return float(_monthly_income(rows).mean())
+    if out == "income_transfer_share":
+        return float((rows["income_transfer_share"] * rows["income_pc"]).sum()
+                     / rows["income_pc"].sum())
     if out == "income_growth":
         income = _monthly_income(monthly).to_numpy()
         month = monthly["month"].to_numpy(dtype=float)

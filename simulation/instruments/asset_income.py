@@ -38,6 +38,6 @@ class AssetIncome(InstrumentBase):
             return
         pool = self.capital * self.cfg.return_rate / 12.0 * self.cfg.share_to_households
         per_household = pool / self.beneficiary.sum()
-        transfer = hh.income[:, Source.TRANSFER]  # a column: added to in place, no gather
-        np.add(transfer, per_household / hh.size, out=transfer, where=self.beneficiary)
+        dividends = hh.income[:, Source.PROPERTY]  # a column: added to in place, no gather
+        np.add(dividends, per_household / hh.size, out=dividends, where=self.beneficiary)
         self.dividends_paid += pool

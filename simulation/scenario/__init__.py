@@ -40,9 +40,12 @@ from simulation.scenario.behaviour import (
     Feedback,
 )
 from simulation.scenario.economy import (
+    DEFAULT_MIGRANT_WAGE,
     DEFAULT_POVERTY_LINE,
     Economy,
     Epidemic,
+    LabourMarket,
+    RemittancesParams,
     ShocksParams,
 )
 from simulation.scenario.instruments import (
@@ -103,6 +106,13 @@ from simulation.scenario.region import (
 from simulation.scenario.schema import (
     Scenario,
 )
+from simulation.scenario.transfers import (
+    CENTRAL_PENSION,
+    EcoCompensationParams,
+    FarmSubsidyParams,
+    PensionParams,
+    TransfersParams,
+)
 from simulation.scenario.transition import (
     Transition,
     TransitionMode,
@@ -123,7 +133,15 @@ __all__ = [
     "Channel",
     "CooperativeIndustryParams",
     "Cooperatives",
+    "CENTRAL_PENSION",
+    "DEFAULT_MIGRANT_WAGE",
     "DEFAULT_POVERTY_LINE",
+    "EcoCompensationParams",
+    "FarmSubsidyParams",
+    "LabourMarket",
+    "PensionParams",
+    "RemittancesParams",
+    "TransfersParams",
     "Delivery",
     "DesignatedAssistanceParams",
     "EcommerceParams",

@@ -23,6 +23,7 @@ from simulation.scenario.behaviour import (
 from simulation.scenario.economy import Economy
 from simulation.scenario.instruments import Instruments
 from simulation.scenario.region import Population, Region
+from simulation.scenario.transfers import TransfersParams
 from simulation.scenario.transition import Transition
 from simulation.timeline import parse_month
 
@@ -46,6 +47,7 @@ class Scenario(Strict):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     feedback: Feedback = Field(default_factory=Feedback)
     instruments: Instruments = Field(default_factory=Instruments)
+    transfers: TransfersParams = Field(default_factory=TransfersParams)
     actors: ActorsParams = Field(default_factory=ActorsParams)
     transition: Transition = Field(default_factory=Transition)
 

@@ -26,7 +26,7 @@ def test_loan_size_is_capped_at_50000():
 
 
 def test_who_can_borrow_and_what_a_place_costs():
-    model, inst = _setup()
+    model, inst = _setup(**{"instruments.microcredit.delivery": "routine"})
     # working age (under 65) with labour and no loan running
     assert inst.can_use(model).tolist() == [True] * 8 + [False] * 2
     # the interest subsidy of the whole term: 40,000 x 4.35% x 3 years
@@ -35,6 +35,17 @@ def test_who_can_borrow_and_what_a_place_costs():
     # 2020-12), less overhead, divided by that cost
     model.month = 12
     assert inst.slots(model, inst.usable(12)) == int(25e6 / 72 * 0.95 // 5220.0)
+
+
+def test_ramp_pacing_follows_the_special_funds():
+    """Ramp pacing spends each year in proportion to that year's central special funds."""
+    from simulation.ledger import SPECIAL_FUNDS
+
+    model, inst = _setup()
+    assert model.config.instruments.microcredit.delivery == "ramp"
+    model.month = 12  # 2015-01, the first month: its share of 2015-2020's weights
+    share = SPECIAL_FUNDS[2015] / (12 * sum(SPECIAL_FUNDS[y] for y in range(2015, 2021)))
+    assert inst.allowance(12) == pytest.approx(25e6 * share)
 
 
 def test_loans_and_repayment():

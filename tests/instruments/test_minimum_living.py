@@ -22,7 +22,8 @@ def _setup(budget: float):
     hh.income[:, Source.FARM] = 100.0 + 50.0 * np.arange(10)
     hh.annual_income[:] = hh.income.sum(axis=1) * 12.0
     hh.participating[[0, 1, 2], K] = True  # enrolled
-    model = mock_model(hh, {"instruments.minimum_living.budget": budget})
+    model = mock_model(hh, {"instruments.minimum_living.budget": budget,
+                            "instruments.minimum_living.delivery": "routine"})
     return model, MinimumLiving(model, model.config.instruments.minimum_living)
 
 
