@@ -24,7 +24,7 @@ FIELDS = ["name", "households", "months", "start", "seed", "extends", "region",
           "instruments", "economy", "scale", "per_household", "population"]
 PATHS = ["households", "months", "start", "seed", "region.villages",
          "region.households_represented", "instruments.microcredit.budget",
-         "instruments.microcredit.start", "instruments.tourism.end", "economy.real_growth",
+         "instruments.microcredit.start", "instruments.tourism.end", "economy.farm_growth",
          "nosuch.field", "instruments", "name"]
 VALUES = st.one_of(st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
                    st.text(max_size=12), st.booleans(), st.none(),

@@ -1,7 +1,7 @@
 """`povsim calibrate`: fit scenario parameters to a target file (or run a calibration YAML).
 
     povsim calibrate calibration/targets/liangshan.yaml --scenario liangshan \\
-        --params population.income_median=3000:6000 --params economy.real_growth=0:0.1
+        --params population.income_median=3000:6000 --params economy.farm_growth=0:0.1
     povsim calibrate calibration/liangshan.yaml            # a calibration spec
 """
 

@@ -38,9 +38,11 @@ class Cooperatives(Strict):
     member_capacity: int = P(80, "Member households per cooperative.", "001: one project "
                              "reached 1,735 poor households; per-co-op size an assumption",
                              ge=1)
-    member_income: NonNegative = P(1500.0, "Extra annual income per member household at the "
-                                   "reference price (yuan).", "reference-figures.md: joining a "
-                                   "cooperative +38% household income (R)")
+    member_income: NonNegative = P(4200.0, "Extra annual income per member household at the "
+                                   "reference price (yuan, start prices).",
+                                   "reference-figures.md: joining a cooperative +38% household "
+                                   "income (R), applied to a poor household of four at the 2014 "
+                                   "line (0.38 x 4 x 2,800 yuan)")
     price_elasticity: NonNegative = P(0.5, "Price fall as more co-ops make the same product.",
                                       "003 'homogeneous products'; assumption")
     management_weight: Share = P(0.5, "Share of co-op performance set by cadre management.",

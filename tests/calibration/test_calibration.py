@@ -83,8 +83,8 @@ def synthetic_targets(path: Path, truth: dict[str, float], seeds: list[int],
 
 @pytest.mark.xdist_group("calibration")
 def test_parameter_recovery(tmp_path: Path) -> None:
-    """Known income_median and real_growth are recovered from a distant start."""
-    truth = {"population.income_median": 5200.0, "economy.real_growth": 0.06}
+    """Known income_median and farm_growth are recovered from a distant start."""
+    truth = {"population.income_median": 5200.0, "economy.farm_growth": 0.06}
     seeds = [1000, 1001]
     targets = synthetic_targets(tmp_path / "synthetic.yaml", truth, seeds, households=600)
     spec = parse_spec({
@@ -93,7 +93,7 @@ def test_parameter_recovery(tmp_path: Path) -> None:
         "parameters": [
             {"name": "income_median", "path": "population.income_median", "low": 3500,
              "high": 7500, "start": 3800},
-            {"name": "real_growth", "path": "economy.real_growth", "low": 0.0,
+            {"name": "farm_growth", "path": "economy.farm_growth", "low": 0.0,
              "high": 0.12, "start": 0.015}],
         "optimizer": {"seed": 3, "popsize": 5, "maxiter": 6, "tol": 0.0},
         "executor": "process", "workers": 2})
@@ -101,7 +101,7 @@ def test_parameter_recovery(tmp_path: Path) -> None:
     got = result.best_params
     # Stated tolerance: 4% of the true income median, 0.01 in real growth.
     assert abs(got["income_median"] - 5200) <= 0.04 * 5200, got
-    assert abs(got["real_growth"] - 0.06) <= 0.01, got
+    assert abs(got["farm_growth"] - 0.06) <= 0.01, got
     # The optimizer really moved: the start point is far worse than the best.
     start = next(e for e in result.evaluations if e.x == [3800.0, 0.015])
     assert start.loss > 100 * max(result.best.loss, 0.01)
@@ -110,7 +110,7 @@ def test_parameter_recovery(tmp_path: Path) -> None:
     assert 3500 <= u["low"] <= got["income_median"] <= u["high"] <= 7500
     overlay = load_scenario(tmp_path / "fit" / "best.yaml", households=600)
     assert overlay.population.income_median == pytest.approx(got["income_median"])
-    assert overlay.economy.real_growth == pytest.approx(got["real_growth"])
+    assert overlay.economy.farm_growth == pytest.approx(got["farm_growth"])
     assert overlay.region.households_represented == 40000  # inherited from demo
 
 

@@ -1,0 +1,101 @@
+"""Income by source: each source has its own driver, the sources sum to income, the
+persistent shock is stationary, and the baseline transfers pay what their rules say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.households import Source, persistent_part
+from simulation.model import PovertyModel
+from simulation.scenario import load_scenario
+from tests.conftest import small
+
+SOURCES = [f"income_{s.name.lower()}" for s in Source]
+
+
+@pytest.fixture(scope="module")
+def demo_run():
+    return PovertyModel(small(households=800, months=60), seed=3).run()
+
+
+def test_the_sources_sum_to_income(demo_run) -> None:
+    df = demo_run.series()
+    total = df[SOURCES].sum(axis=1)
+    np.testing.assert_allclose(total, df["income_pc"], rtol=1e-5)
+    # every source but co-op income is present by the end (the demo has no co-op members
+    # at the start, so it may be small, but pensions, wages and farming are never zero)
+    last = df.iloc[-1]
+    for col in ("income_farm", "income_wage", "income_transfer", "income_property"):
+        assert last[col] > 0, col
+
+
+def test_the_persistent_shock_splits_the_start_spread() -> None:
+    rng = np.random.default_rng(0)
+    sigma, sd, n = 0.8, 0.4, 400_000
+    deviation = sigma * rng.standard_normal(n)
+    shock = persistent_part(deviation, sigma, sd, rng.standard_normal(n))
+    permanent = deviation - shock
+    assert shock.std() == pytest.approx(sd, rel=0.01)
+    assert permanent.std() == pytest.approx(np.sqrt(sigma ** 2 - sd ** 2), rel=0.01)
+    assert abs(np.corrcoef(shock, permanent)[0, 1]) < 0.01
+
+
+def test_the_shock_stays_stationary_and_persists() -> None:
+    model = PovertyModel(small(households=3000, months=61), seed=2)
+    start = model.households.income_shock.copy()
+    sd = model.config.economy.shocks.persistent_sd
+    model.run()
+    end = model.households.income_shock
+    assert end.std() == pytest.approx(sd, rel=0.08)
+    rho = model.config.economy.shocks.persistence
+    # five yearly steps: correlation rho**5
+    assert np.corrcoef(start, end)[0, 1] == pytest.approx(rho ** 5, abs=0.05)
+
+
+def test_pensions_follow_the_central_minimum() -> None:
+    model = PovertyModel(small(households=400, months=60), seed=1)
+    topup = 1 + model.config.transfers.pension.provincial_topup
+    for month, central in ((0, 55.0), (12, 70.0), (53, 88.0)):
+        model.month = month
+        assert model.transfers.pension(model) == pytest.approx(central * topup)
+    model.month = 0
+    model.step()
+    hh = model.households
+    paid = model.transfers.spent["pension"]
+    assert paid == pytest.approx(float(hh.elders.sum()) * 55.0 * topup)
+
+
+def test_without_the_labour_market_wages_keep_their_real_value() -> None:
+    on = PovertyModel(small(households=600, months=49), seed=5).run()
+    off = PovertyModel(small({"economy.labour_market.enabled": False}, households=600,
+                             months=49), seed=5).run()
+    assert off.households.migrants.sum() == 0 and on.households.migrants.sum() > 0
+    assert off.wage_index == pytest.approx(off.price_level)
+    assert on.wage_index > off.wage_index  # the migrant wage grew faster than prices
+    assert on.series()["income_wage"].iloc[-1] > off.series()["income_wage"].iloc[-1]
+
+
+def test_ranger_posts_go_to_register_households_in_remote_villages(demo_run) -> None:
+    hh, model = demo_run.households, demo_run
+    rangers = np.flatnonzero(hh.ranger)
+    assert len(rangers) > 0
+    assert (hh.registered | hh.left_register)[rangers].all()
+    assert model.transfers.remote_half[hh.village[rangers]].all()
+    eco = model.config.transfers.eco_compensation
+    filed = np.count_nonzero(hh.registered | hh.left_register)
+    assert len(rangers) <= int(eco.posts_per_registered * filed + 0.5)
+
+
+def test_the_register_file_income_covers_exited_households(demo_run) -> None:
+    df = demo_run.series().set_index("date")
+    # by 2018 most registered households have exited, so the file is richer than the rest
+    # of the register
+    assert df.loc["2018-12", "income_pc_ever_registered"] > df.loc["2018-12",
+                                                                   "income_pc_registered"]
+
+
+def test_national_scenario_loads_with_national_budgets() -> None:
+    sc = load_scenario("national")
+    assert sc.region.households_represented == 250_000_000
+    assert sc.instruments.minimum_living.budget == pytest.approx(1.2e12)
