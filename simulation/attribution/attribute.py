@@ -32,7 +32,7 @@ from simulation.attribution.shapley import (
 )
 from simulation.comparison.statistics import mean_ci
 from simulation.errors import UsageError
-from simulation.runs.executors import default_workers
+from simulation.runs.executors import default_workers, is_dask_address
 from simulation.runs.runner import git_commit
 from simulation.scenario import Overrides, Scenario, load_scenario, with_overrides
 
@@ -63,10 +63,14 @@ class AttributionResult:
 
 
 def plan(scenario: Scenario, groups: Sequence[Group | str] | None, method: str,
-         from_year: int, to_year: int, outcome: str) -> tuple[ResolvedGroups, list[int]]:
+         from_year: int, to_year: int, outcome: str, executor: str = "process"
+         ) -> tuple[ResolvedGroups, list[int]]:
     """Check everything before any run; the groups and coalitions to run."""
     if method not in METHODS:
         raise UsageError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    if executor not in ("serial", "process") and not is_dask_address(executor):
+        raise UsageError(f"--executor {executor!r}: expected serial, process or a Dask "
+                         "scheduler address like tcp://127.0.0.1:8786")
     check_years(scenario, from_year, to_year)
     check_outcome(scenario, outcome)
     resolved = resolve_groups(scenario, groups)
@@ -120,7 +124,7 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise UsageError(f"seeds must be distinct and at least one, got {seeds}")
-    resolved, masks = plan(scenario, groups, method, from_year, to_year, outcome)
+    resolved, masks = plan(scenario, groups, method, from_year, to_year, outcome, executor)
     gs = list(resolved.groups)
     names = [g.name for g in gs]
     n = len(gs)

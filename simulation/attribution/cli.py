@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simulation import __version__
-from simulation.errors import UsageError, output_dir, positive_int, safe_name, seed, warn
+from simulation.errors import output_dir, positive_int, safe_name, seed, warn
 
 console = Console(soft_wrap=True)
 
@@ -94,7 +94,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set, args.households)
     seeds = args.seeds or list(range(1, (args.replicates or 3) + 1))
     resolved, masks = plan(scenario, args.group, args.method, args.from_year, args.to_year,
-                           args.outcome)
+                           args.outcome, args.executor)
     for message in problems(scenario):
         warn(message)
     for note in resolved.notes:
@@ -111,15 +111,10 @@ def cmd_attribute(args: argparse.Namespace) -> int:
                   MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                   disable=args.quiet) as bar:
         task = bar.add_task("runs", total=n_runs)
-        try:
-            res = attribute(scenario, resolved.groups, seeds=seeds, from_year=args.from_year,
-                            to_year=args.to_year, outcome=args.outcome, method=args.method,
-                            executor=args.executor, workers=args.workers,
-                            progress=lambda d, n: bar.update(task, completed=d))
-        except ValueError as exc:
-            if type(exc) is ValueError:  # e.g. an unknown executor
-                raise UsageError(str(exc)) from None
-            raise
+        res = attribute(scenario, resolved.groups, seeds=seeds, from_year=args.from_year,
+                        to_year=args.to_year, outcome=args.outcome, method=args.method,
+                        executor=args.executor, workers=args.workers,
+                        progress=lambda d, n: bar.update(task, completed=d))
     table = Table(title=f"Fall in {args.outcome}, {res.meta['from']} to {res.meta['to']} "
                         f"({args.method})")
     for col in ("group", "fall", "share", "95% interval"):

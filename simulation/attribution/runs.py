@@ -41,24 +41,28 @@ def check_years(scenario: Scenario, from_year: int, to_year: int) -> None:
 
 
 def probe_columns(scenario: Scenario) -> list[str]:
-    """Columns of the scenario's monthly table, from a one-month run of 50 households."""
+    """Numeric columns of the scenario's monthly table, from a one-month run of at most 50
+    households."""
     from simulation.model import PovertyModel
 
     tiny = with_overrides(scenario, {"households": max(10, min(50, scenario.households)),
                                      "months": 1})
     model = PovertyModel(tiny, seed=0, agent_views=False)
     model.step()
-    return list(model.series().columns)
+    frame = model.series()
+    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])]
 
 
 def check_outcome(scenario: Scenario, outcome: str) -> None:
-    columns = probe_columns(scenario)
-    numeric = [c for c in columns if c not in ("date",)]
+    """UsageError unless `outcome` is a numeric column of the monthly table."""
+    numeric = probe_columns(scenario)
     if outcome not in numeric:
         near = [c for c in numeric if outcome.split("_")[0] in c][:8]
         hint = f" (close: {', '.join(near)})" if near else ""
-        raise UsageError(f"--outcome {outcome!r} is not a column of the monthly table{hint}; "
-                         "expected e.g. income_poverty_incidence or registered_poor_incidence")
+        raise UsageError(f"--outcome {outcome!r} is not a numeric column of the monthly "
+                         f"table{hint}; expected e.g. income_poverty_incidence or "
+                         "registered_poor_incidence")
 
 
 def coalition_scenarios(scenario: Scenario, groups: Sequence[Group], masks: Sequence[int],

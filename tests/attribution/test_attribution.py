@@ -118,6 +118,9 @@ def test_default_groups_skip_paths_the_schema_lacks():
     (["--from", "2010"], "--from 2010"),
     (["--to", "2030"], "--to 2030"),
     (["--outcome", "no_such_column"], "no_such_column"),
+    (["--outcome", "date"], "'date'"),
+    (["--group", "reg=instruments.registration.enabled"], "instruments.registration.enabled"),
+    (["--executor", "threads"], "--executor 'threads'"),
 ])
 def test_cli_refuses_bad_input_before_any_run(args, named, capsys, tmp_path):
     rc = main(["attribute", "demo", "--households", "200", "--set", f"months={MONTHS}",
