@@ -51,7 +51,8 @@ def is_share(outcome: str) -> bool:
 class AttributionResult:
     """`table`: one row per group, then `remaining` (the fall with no group on), for
     one-at-a-time `interaction`, and `total` (all on); means over seeds with 95% t
-    intervals. `by_seed`: the same rows for every seed. `coalitions`: every run's values."""
+    intervals. `by_seed`: the same rows for every seed. `coalitions`: every run's values.
+    `one_at_a_time`: with Shapley, the one-at-a-time table from the same runs."""
 
     table: pd.DataFrame
     by_seed: pd.DataFrame
@@ -59,6 +60,7 @@ class AttributionResult:
     meta: dict[str, object]
     groups: tuple[Group, ...]
     notes: tuple[str, ...] = ()
+    one_at_a_time: pd.DataFrame | None = None
     runs: dict[tuple[int, int], CoalitionRun] = field(default_factory=dict, repr=False)
 
 
@@ -99,6 +101,24 @@ def _summary(by_seed: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _rows(seed: int, groups: Sequence[Group], values: dict[int, float], method: str
+          ) -> list[dict]:
+    """One seed's rows: each group, remaining, interaction (one at a time) and total."""
+    n = len(groups)
+    total, rest = values[all_on(n)], values[0]
+    if method == "shapley":
+        effects, residual = shapley(values, n), None
+    else:
+        effects, residual = one_at_a_time(values, n)
+    parts = [(g.name, g.label, e) for g, e in zip(groups, effects, strict=True)]
+    parts.append(("remaining", "Remaining: no group on (baseline trends, demography)", rest))
+    if residual is not None:
+        parts.append(("interaction", "Interaction residual (one at a time)", residual))
+    parts.append(("total", "Total fall, all on", total))
+    return [{"seed": seed, "group": name, "label": label, "fall": fall,
+             "share": fall / total if total != 0 else np.nan} for name, label, fall in parts]
+
+
 def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = None,
               seeds: Sequence[int] = (1, 2, 3), from_year: int = 2014, to_year: int = 2019,
               outcome: str = DEFAULT_OUTCOME, method: str = "shapley",
@@ -127,13 +147,14 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
     resolved, masks = plan(scenario, groups, method, from_year, to_year, outcome, executor)
     gs = list(resolved.groups)
     names = [g.name for g in gs]
-    n = len(gs)
     scenarios = coalition_scenarios(scenario, gs, masks, to_year)
     started = time.perf_counter()
     runs = run_coalitions(scenarios, seeds, executor, workers, progress)
     seconds = time.perf_counter() - started
 
-    coal_rows, seed_rows = [], []
+    coal_rows: list[dict] = []
+    seed_rows: list[dict] = []
+    oat_rows: list[dict] = []
     for seed in seeds:
         values: dict[int, float] = {}
         for mask in masks:
@@ -143,24 +164,14 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
             coal_rows.append({"seed": seed, "coalition": mask_label(mask, names),
                               "groups_on": mask.bit_count(), "from_value": a, "to_value": b,
                               "fall": a - b, "scenario_hash": scenarios[mask].content_hash()})
-        total, rest = values[all_on(n)], values[0]
-        if method == "shapley":
-            effects, residual = shapley(values, n), None
-        else:
-            effects, residual = one_at_a_time(values, n)
-        parts = [(g.name, g.label, e) for g, e in zip(gs, effects, strict=True)]
-        parts.append(("remaining", "Remaining: no group on (baseline trends, demography)",
-                      rest))
-        if residual is not None:
-            parts.append(("interaction", "Interaction residual (one at a time)", residual))
-        parts.append(("total", "Total fall, all on", total))
-        for name, label, fall in parts:
-            share = fall / total if total != 0 else np.nan
-            seed_rows.append({"seed": seed, "group": name, "label": label, "fall": fall,
-                              "share": share})
+        seed_rows += _rows(seed, gs, values, method)
+        if method == "shapley":  # every coalition it needs is among Shapley's
+            oat_rows += _rows(seed, gs, values, "one-at-a-time")
     by_seed = pd.DataFrame(seed_rows)
     order = list(dict.fromkeys(by_seed["group"]))
     table = _summary(by_seed, order)
+    oat = pd.DataFrame(oat_rows)
+    oat_table = _summary(oat, list(dict.fromkeys(oat["group"]))) if oat_rows else None
     meta: dict[str, object] = {
         "model_version": simulation.__version__, "git_commit": git_commit(),
         "scenario_name": scenario.name, "scenario_hash": scenario.content_hash(),
@@ -176,4 +187,4 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
                              for m, s in scenarios.items()},
     }
     return AttributionResult(table, by_seed, pd.DataFrame(coal_rows), meta, tuple(gs),
-                             resolved.notes, runs if keep_runs else {})
+                             resolved.notes, oat_table, runs if keep_runs else {})

@@ -78,8 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="serial, process (default) or a Dask address tcp://HOST:PORT")
     p.add_argument("--workers", type=positive_int, default=None, help="processes (default: cores)")
     p.add_argument("--out", default=None,
-                   help="write attribution.csv, attribution.md, attribution.png and meta.json "
-                        "here (default: print only)")
+                   help="write attribution.csv, attribution.md, attribution.png, coalitions.csv "
+                        "and meta.json here (default: print only)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it holds files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_attribute)

@@ -78,6 +78,13 @@ def markdown(res: AttributionResult) -> str:
         name = f"**{r['group']}**" if r["group"] == "total" else r["group"]
         lines.append(f"| {name} — {r['label']} | {fmt_fall(res, r['fall'])} | "
                      f"{fmt_share(r['share'])} | {fmt_interval(r['share_low'], r['share_high'])} |")
+    if res.one_at_a_time is not None:
+        t = res.one_at_a_time.set_index("group")
+        parts = [f"{g} {fmt_fall(res, t.loc[g, 'fall'])}" for g in t.index
+                 if g not in ("remaining", "total")]
+        lines += ["", "One at a time, from the same runs (all on minus the group; the "
+                  "interaction is what the groups do only together): " + ", ".join(parts)
+                  + "."]
     for note in res.notes:
         lines += ["", f"Note: {note}."]
     return "\n".join(lines) + "\n"

@@ -179,3 +179,16 @@ def test_shapley_is_the_average_over_orders():
             before = sum(1 << j for j in order[:order.index(i)])
             total += v[before | 1 << i] - v[before]
         assert phi[i] == pytest.approx(total / len(orders), abs=1e-12)
+
+
+def test_shapley_also_reports_one_at_a_time_from_the_same_runs(result):
+    oat = result.one_at_a_time.set_index("group")
+    sh = result.table.set_index("group")
+    live = oat.loc[["programmes", "transfers", "null"], "fall"].sum()
+    assert oat.loc["interaction", "fall"] + live == pytest.approx(
+        sh.loc["total", "fall"] - sh.loc["remaining", "fall"], abs=1e-14)
+    assert oat.loc["null", "fall"] == 0.0
+    # with two live groups Shapley splits their interaction equally
+    for g in ("programmes", "transfers"):
+        assert sh.loc[g, "fall"] == pytest.approx(
+            oat.loc[g, "fall"] + oat.loc["interaction", "fall"] / 2, abs=1e-14)
