@@ -155,6 +155,7 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
     coal_rows: list[dict] = []
     seed_rows: list[dict] = []
     oat_rows: list[dict] = []
+    inert = set(range(len(gs)))  # groups that never change the outcome
     for seed in seeds:
         values: dict[int, float] = {}
         for mask in masks:
@@ -165,6 +166,10 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
                               "groups_on": mask.bit_count(), "from_value": a, "to_value": b,
                               "fall": a - b, "scenario_hash": scenarios[mask].content_hash()})
         seed_rows += _rows(seed, gs, values, method)
+        for i in range(len(gs)):
+            bit = 1 << i
+            if any(values[m] != values[m | bit] for m in values if m | bit in values):
+                inert.discard(i)
         if method == "shapley":  # every coalition it needs is among Shapley's
             oat_rows += _rows(seed, gs, values, "one-at-a-time")
     by_seed = pd.DataFrame(seed_rows)
@@ -172,6 +177,10 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
     table = _summary(by_seed, order)
     oat = pd.DataFrame(oat_rows)
     oat_table = _summary(oat, list(dict.fromkeys(oat["group"]))) if oat_rows else None
+    notes = (*resolved.notes, *(
+        f"group '{gs[i].name}': the outcome is identical with and without it in every pair "
+        "of runs (it spends nothing here, or acts outside the years compared)"
+        for i in sorted(inert)))
     meta: dict[str, object] = {
         "model_version": simulation.__version__, "git_commit": git_commit(),
         "scenario_name": scenario.name, "scenario_hash": scenario.content_hash(),
@@ -180,11 +189,11 @@ def attribute(scenario: Scenario | str, groups: Sequence[Group | str] | None = N
         "unit": "share (pp)" if is_share(outcome) else "outcome units",
         "from": year_end(from_year), "to": year_end(to_year),
         "groups": {g.name: {"label": g.label, "overrides": dict(g.overrides)} for g in gs},
-        "notes": list(resolved.notes), "runs": len(runs), "run_seconds": round(seconds, 1),
+        "notes": list(notes), "runs": len(runs), "run_seconds": round(seconds, 1),
         "executor": executor,
         "workers": 1 if executor == "serial" else (workers or default_workers()),
         "coalition_hashes": {mask_label(m, names): s.content_hash()
                              for m, s in scenarios.items()},
     }
     return AttributionResult(table, by_seed, pd.DataFrame(coal_rows), meta, tuple(gs),
-                             resolved.notes, oat_table, runs if keep_runs else {})
+                             notes, oat_table, runs if keep_runs else {})

@@ -123,6 +123,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         table.add_row(str(r["group"]), fmt_fall(res, r["fall"]), fmt_share(r["share"]),
                       fmt_interval(r["share_low"], r["share_high"]))
     console.print(table)
+    for note in res.notes[len(resolved.notes):]:
+        console.print(f"[dim]note: {note}[/]")
     where = ""
     if out is not None:
         paths = write(res, out)

@@ -64,6 +64,9 @@ def test_a_group_that_changes_nothing_gets_exactly_zero(result):
     for mask in range(4):
         assert v[mask] == v[mask | 4]
     assert (t.loc[t["group"] == "programmes", "fall"] != 0).all()
+    assert [n for n in result.notes if "identical with and without" in n] == [
+        "group 'null': the outcome is identical with and without it in every pair of runs "
+        "(it spends nothing here, or acts outside the years compared)"]
 
 
 def test_shapley_matches_the_formula_for_two_groups(result):
