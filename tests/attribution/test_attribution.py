@@ -17,6 +17,8 @@ from simulation.errors import UsageError
 from tests.conftest import small
 
 HH, MONTHS, TO = 400, 48, 2017  # demo cut to 2014-01..2017-12
+#: the tests sharing the module-scoped `result` run on one xdist worker
+pytestmark = pytest.mark.xdist_group("attribution")
 PROGRAMMES = Group("programmes", "programmes", {"instruments.cooperative.enabled": False,
                                                 "instruments.microcredit.enabled": False,
                                                 "instruments.infrastructure.enabled": False})
