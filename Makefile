@@ -10,7 +10,7 @@ PYTHON312 := $(shell for c in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 	{ echo $$c; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint bench docs clean
+.PHONY: setup run test lint bench docs attribution-docs clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (needed by Mesa 3.5)"; exit 1; }
@@ -37,6 +37,10 @@ bench: setup
 
 docs: setup
 	$(VENV)/bin/povsim params --out docs/parameters.md
+
+# The attribution tables of docs/attribution.md (20,000 households x 3 seeds; many minutes).
+attribution-docs: setup
+	$(PY) docs/make_attribution.py
 
 clean:
 	rm -rf $(VENV) results test-artifacts

@@ -2,8 +2,8 @@
 
 The model is the top level of the package (`model`, `households`, `agents/`,
 `instruments/`, the mechanisms); the workflows are subpackages: `runs`, `sweeps`,
-`comparison`, `calibration` and `ui`. What a notebook needs is importable from here, and
-loaded only when first used, so `import simulation` stays cheap::
+`comparison`, `attribution`, `calibration` and `ui`. What a notebook needs is importable
+from here, and loaded only when first used, so `import simulation` stays cheap::
 
     from simulation import compare, load_scenario, run
 """
@@ -51,15 +51,19 @@ _PUBLIC = {
     "RunResult": "simulation.runs.runner",
     "compare": "simulation.comparison.compare",
     "load_arms": "simulation.comparison.arms",
+    "attribute": "simulation.attribution.attribute",
+    "AttributionResult": "simulation.attribution.attribute",
     "make_plan": "simulation.sweeps.spec",
     "run_sweep": "simulation.sweeps.spec",
     "calibrate": "simulation.calibration.fit",
 }
 
-__all__ = ["PovertyModel", "RunResult", "Scenario", "ScenarioError", "__version__", "calibrate",
-           "compare", "load_arms", "load_scenario", "make_plan", "run", "run_sweep"]
+__all__ = ["AttributionResult", "PovertyModel", "RunResult", "Scenario", "ScenarioError",
+           "__version__", "attribute", "calibrate", "compare", "load_arms", "load_scenario",
+           "make_plan", "run", "run_sweep"]
 
 if TYPE_CHECKING:
+    from simulation.attribution.attribute import AttributionResult, attribute
     from simulation.calibration.fit import calibrate
     from simulation.comparison.arms import load_arms
     from simulation.comparison.compare import compare

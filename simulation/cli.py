@@ -1,6 +1,7 @@
 """The `povsim` command line. Each workflow registers its own subcommands: run, scenarios,
 validate and params (simulation.runs), sweep (simulation.sweeps), compare
-(simulation.comparison), calibrate (simulation.calibration), app (simulation.ui) and bench."""
+(simulation.comparison), attribute (simulation.attribution), calibrate
+(simulation.calibration), app (simulation.ui) and bench."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from simulation.errors import error, stderr, user_error_types
 
 #: Modules that add subcommands: each defines `register(subparsers)`.
 EXTENSIONS = ("simulation.runs.cli", "simulation.sweeps.cli", "simulation.comparison.cli",
-              "simulation.calibration.cli", "simulation.ui.cli", "simulation.runs.bench_cli")
+              "simulation.attribution.cli", "simulation.calibration.cli", "simulation.ui.cli",
+              "simulation.runs.bench_cli")
 
 #: Subcommand -> (module that registers it, one-line help). Only the module of the command
 #: being run is imported, so `povsim --help` and `--version` start at once.
@@ -27,6 +29,9 @@ COMMANDS = {
     "sweep": ("simulation.sweeps.cli", "run and analyse parameter sweeps"),
     "compare": ("simulation.comparison.cli",
                 "compare countermeasures with a baseline over paired replicates"),
+    "attribute": ("simulation.attribution.cli",
+                  "attribute the fall in poverty incidence to groups of instruments and "
+                  "actors (Shapley, common random numbers)"),
     "calibrate": ("simulation.calibration.cli", "fit scenario parameters to reported targets"),
     "check": ("simulation.calibration.cli", "run every bundled region as shipped against every "
               "reported target (the model-vs-record table)"),

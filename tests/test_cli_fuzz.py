@@ -65,7 +65,8 @@ flag_values = st.one_of(st.sampled_from(["-1", "0", "abc", "1e9", "", "=", "x=y"
 @st.composite
 def command_lines(draw):
     cmd = draw(st.sampled_from([["run"], ["sweep", "run", "--dry-run"], ["validate"],
-                                ["compare"], ["calibrate"], ["sweep", "sql"], ["bogus"], []]))
+                                ["compare"], ["calibrate"], ["sweep", "sql"], ["bogus"], [],
+                                ["attribute"]]))
     argv = list(cmd)
     for _ in range(draw(st.integers(0, 4))):
         argv.append(draw(st.sampled_from(FLAGS)))
@@ -77,6 +78,8 @@ def command_lines(draw):
                                                 "start=2020-13", "nosuch=1"]))]
     if cmd == ["compare"]:
         argv += ["--replicates", "1"]
+    if cmd == ["attribute"]:  # never simulate: a year outside every run
+        argv += ["--to", "1900"]
     return argv
 
 
