@@ -145,27 +145,31 @@ def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
 
     For each programme k, households aware of it, not taking part and not told of it this
     month (`told[k]`, groups of rows) keep `1 - rate * (1 - retention)` of their
-    understanding. Works one column at a time on the aware rows only (no (n, programmes)
-    temporaries): the cost is a few passes over n booleans per programme.
+    understanding. Works one column at a time with whole-column operations into reused
+    buffers (most households are aware once programmes run, so gathers would cost more);
+    there are no (n, programmes) temporaries.
     """
     if rate <= 0 or hh.n == 0:
         return
-    fading = np.empty(hh.n, dtype=bool)
+    n = hh.n
+    fading, lost = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    factor = np.empty(n, dtype=np.float32)
     keep_rate, floor = np.float32(rate), np.float32(threshold)
     for k in range(hh.understanding.shape[1]):
         column, kept = hh.understanding[:, k], hh.retention[:, k]
         np.greater(column, 0, out=fading)
-        fading[hh.participating[:, k]] = False  # participants do not forget
+        np.logical_not(hh.participating[:, k], out=lost)  # participants do not forget
+        fading &= lost
         for rows in told[k]:
             fading[rows] = False
-        rows = np.flatnonzero(fading)
-        if len(rows) == 0:
-            continue
-        value = column[rows] * (1 - keep_rate * (1 - kept[rows]))
-        lost = value < floor
-        value[lost] = 0
-        column[rows] = value
-        kept[rows[lost]] = 0  # a programme learnt again is learnt afresh
+        # kept share 1 - rate * (1 - retention) = (1 - rate) + rate * retention
+        np.multiply(kept, keep_rate, out=factor)
+        factor += np.float32(1) - keep_rate
+        np.multiply(column, factor, out=column, where=fading)
+        np.less(column, floor, out=lost)
+        lost &= fading
+        np.copyto(column, np.float32(0), where=lost)
+        np.copyto(kept, np.float32(0), where=lost)  # a programme learnt again is afresh
 
 
 @dataclass

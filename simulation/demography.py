@@ -22,7 +22,7 @@ drawn from the household's composition (`population.demography` in the scenario)
   of their age group). A dead elderly head is succeeded by a younger adult (`successor_gap`
   years younger) if a member under 60 works, otherwise by the remaining elder (same age);
 - when the only member dies, an heir takes over the house and land: the row becomes a
-  one-person household `successor_gap` years younger, working, without elders or illness
+  one-person household `successor_gap` years younger, working, without illness
   (the sample is fixed, so rows are not dissolved; this keeps sizes >= 1 and avoids
   immortal single elders);
 - an elderly head with a working member under 60 hands headship to them at `handover_rate`
