@@ -1,9 +1,10 @@
 """Households that change: once a year (each January) heads and members age, workers retire,
 members die, are born, come of age or leave, and chronic illness rises with age.
 
-Why: after 2020 the remaining poor are mostly the elderly, the sick and the disabled (seed
-004; 003 'Preventing and resolving risks'); a population frozen at its 2014 composition
-cannot show how ageing turns them into the hard core of the poor.
+Why: after 2020 the remaining poor are mostly the elderly, the sick and the disabled (the
+issue; no seed states it), and young and middle-aged labour leaves the villages (003 l.149);
+a population frozen at its 2014 composition cannot show ageing making them the hard core of
+the poor.
 
 The table stores the head's age, the number of members of pension age (`elders`, 60+, head
 included), of workers (`labour`) and the size, but not each member's age, so every event is
@@ -267,6 +268,7 @@ def columns(model: PovertyModel, poor: np.ndarray) -> dict[str, float]:
     poor_people = float(np.dot(hh.size, poor.astype(np.float32)))
     elderly_poor = float(np.dot(hh.size, (poor & hh.elderly).astype(np.float32)))
     chronic_poor = float(np.dot(hh.size, (poor & hh.chronic).astype(np.float32)))
+    elders_poor = float(np.dot(hh.elders, poor.astype(np.float32)))
     return {
         "mean_household_size": people / max(hh.n, 1),
         "elderly_share_people": float(hh.elders.sum(dtype=np.float64)) / people,
@@ -276,4 +278,5 @@ def columns(model: PovertyModel, poor: np.ndarray) -> dict[str, float]:
         "deaths": ev.deaths * up, "births": ev.births * up,
         "poor_elderly_headed_share": elderly_poor / poor_people if poor_people else 0.0,
         "poor_chronic_share": chronic_poor / poor_people if poor_people else 0.0,
+        "poor_elders_share_people": elders_poor / poor_people if poor_people else 0.0,
     }

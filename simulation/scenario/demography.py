@@ -10,8 +10,9 @@ from simulation.scenario.base import NonNegative, P, Share, Strict
 class Demography(Strict):
     enabled: bool = P(True, "Households age, lose and gain members each January; off, the "
                       "household table keeps its set-up composition.", "issue 'Households "
-                      "that change'; 004 and 003 'Preventing and resolving risks' (the "
-                      "remaining poor after 2020 are elderly, sick and disabled)")
+                      "that change' (after 2020 the remaining poor are mostly elderly, sick "
+                      "or disabled: U, no seed states it); 003 l.149 (outflow of young and "
+                      "middle-aged labour)")
     spouse_share: Share = P(0.6, "Probability that a head turning 60 has a spouse of about "
                             "the same age who turns 60 with them.", "assumption (the set-up "
                             "gives elderly heads a spouse of pension age with this share)")
@@ -50,8 +51,8 @@ class Demography(Strict):
                              "(a child, or a sick adult) starts work.", "assumption: children "
                              "0-15 reach working age at ~1/16 a year, less the sick")
     leave_rate: Share = P(0.03, "Yearly probability that each working member other than the "
-                          "head leaves (marriage, moving to town).", "assumption (rural "
-                          "out-migration and marriage out; no seed gives a figure)")
+                          "head leaves (marriage, moving to town).", "003 l.149 (massive "
+                          "outflow of young and middle-aged labour); rate an assumption")
     successor_gap: NonNegative = P(28.0, "Years by which a younger adult who succeeds a dead "
                                    "elderly head is younger.", "assumption (one generation)")
     handover_rate: Share = P(0.08, "Yearly probability that an elderly head with a working "
@@ -63,8 +64,7 @@ class Demography(Strict):
                                    "elders gains a chronically ill member.", "assumption")
     chronic_onset_elder: Share = P(0.025, "Yearly probability that each member of pension age "
                                    "becomes chronically ill.", "assumption (chronic disease "
-                                   "rises steeply with age; 004: the remaining poor are "
-                                   "elderly and sick)")
+                                   "rises steeply with age)")
     chronic_income_cut: Share = P(0.22, "Share of market income lost when a household gains "
                                   "a chronically ill member.", "the set-up's log-income "
                                   "penalty of chronic illness, 1 - exp(-0.25) "
