@@ -21,7 +21,9 @@ drawn from the household's composition (`population.demography` in the scenario)
   of a household with a younger head are taken as `grandparent_gap` years older than it),
   younger members at `mortality_young`; the dead one is the head with probability 1/(members
   of their age group). A dead elderly head is succeeded by a younger adult (`successor_gap`
-  years younger) if a member under 60 works, otherwise by the remaining elder (same age);
+  years younger) if a member under 60 works or no elder is left, otherwise by the remaining
+  elder (same age); if the household was chronically ill, the dead one was the ill member
+  with probability 1 / members;
 - when the only member dies, an heir takes over the house and land: the row becomes a
   one-person household `successor_gap` years younger, working, without illness
   (the sample is fixed, so rows are not dissolved; this keeps sizes >= 1 and avoids
@@ -60,7 +62,8 @@ if TYPE_CHECKING:
 
 #: The random streams of this module (declared in simulation.streams.MECHANISMS).
 STREAMS: tuple[str, ...] = tuple(f"demography.{s}" for s in (
-    "pension", "retire", "work", "leave", "death", "who", "handover", "birth", "chronic"))
+    "pension", "retire", "work", "leave", "death", "who", "ill", "handover", "birth",
+    "chronic"))
 
 PENSION_AGE = 60.0
 MAX_HEAD_AGE = 100.0
@@ -175,10 +178,13 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     labour -= worker_dies & many
     elders -= old_dies & many
     size -= many
-    chronic &= ~(many & (who < 1 / np.maximum(size + 1, 1)))  # the ill one may have died
-    # Succession: a younger working adult, else the remaining elder; a young head's
+    # The ill member may have been the one who died (one member in old size).
+    chronic &= ~(many & (u("ill") * (size + 1) < 1))
+    # Succession: a younger working adult (or a younger member when no elder is left, as
+    # grandchildren left with a grandparent), else the remaining elder; a young head's
     # successor is about their age, unless only elders remain.
-    heirs_young = head_dies & many & head_old & (labour > 0) & (size > elders)
+    heirs_young = (head_dies & many & head_old & (size > elders)
+                   & ((labour > 0) | (elders == 0)))
     age = np.where(heirs_young, np.maximum(age - d.successor_gap, 20.0), age)
     only_old = head_dies & many & ~head_old & (size <= elders)
     age = np.where(only_old, np.maximum(age + d.grandparent_gap, PENSION_AGE), age)

@@ -40,8 +40,8 @@ MECHANISMS: tuple[str, ...] = (
     *(f"takeup.{p}.rank" for p in PROGRAMMES),
     # yearly demography (simulation/demography.py, STREAMS)
     "demography.pension", "demography.retire", "demography.work", "demography.leave",
-    "demography.death", "demography.who", "demography.handover", "demography.birth",
-    "demography.chronic",
+    "demography.death", "demography.who", "demography.ill", "demography.handover",
+    "demography.birth", "demography.chronic",
     # instruments
     "registration.noise", "registration.order", "registration.nomination",
     "registration.bias", "registration.paper",

@@ -162,3 +162,15 @@ def test_twenty_years_the_poor_grow_elderly_and_sick(twenty_years):
     rise = (y.loc[2020, "elderly_share_people"] - y.loc[2014, "elderly_share_people"]) / 6
     assert 0.004 < rise < 0.015
     assert y.loc[2033, "mean_household_size"] < y.loc[2014, "mean_household_size"]
+
+
+def test_households_change_alike_under_every_policy():
+    """Demography reads no income or policy: with common random numbers a policy change
+    leaves every household's composition the same year by year."""
+    base = Scenario(households=300, months=26)
+    other = with_overrides(base, {"instruments.microcredit.budget": 0.0,
+                                  "instruments.minimum_living.budget": 0.0})
+    a, b = PovertyModel(base).run(), PovertyModel(other).run()
+    assert not np.array_equal(a.households.annual_income, b.households.annual_income)
+    for c in COLUMNS:
+        assert np.array_equal(getattr(a.households, c), getattr(b.households, c)), c
