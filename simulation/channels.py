@@ -6,6 +6,12 @@ receiver (seed 000 §4.3 and §5.3; 001 'Target groups'; 004 §4.6). A reached h
 of every programme the channel carries that month; its understanding rises towards the
 channel's fidelity times its own comprehension. Cadre visits are bounded by cadre effort;
 word of mouth by the share of aware neighbours.
+
+Information also fades (`forget`): each month, a household's understanding of a programme no
+channel told it of decays at `behaviour.forgetting` times one minus the `lasting` of the
+deepest channel that taught it (a cadre's explanation outlasts a broadcast, 000 §5.3), and
+below `behaviour.forget_threshold` the household no longer knows of the programme at all.
+Participants do not forget the programme they are in.
 """
 
 from __future__ import annotations
@@ -58,18 +64,20 @@ def _below(u: np.ndarray, bound: float) -> np.ndarray:
 def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str, float],
            carried: np.ndarray, internet_village: np.ndarray, visits: CadreVisits,
            remoteness_village: np.ndarray, network: sparse.csr_matrix, month: int,
-           streams: Streams) -> tuple[dict[str, int], np.ndarray | None]:
-    """One month of information spread; updates `hh.understanding` in place.
+           streams: Streams) -> tuple[dict[str, int], np.ndarray | None, list[list[np.ndarray]]]:
+    """One month of information spread; updates `hh.understanding` and `hh.retention` in place.
 
     `carried[c, p]` says whether channel c carries programme p this month (the programme is
-    active and the channel's delay has passed). Returns contacts made per channel (for cost)
-    and the rows cadres visited (None when the cadre-visit channel carried nothing).
+    active and the channel's delay has passed). Returns contacts made per channel (for cost),
+    the rows cadres visited (None when the cadre-visit channel carried nothing) and, per
+    programme, the groups of rows told of it this month (for `forget`).
     """
     n = hh.n
     contacts: dict[str, int] = {name: 0 for name in CHANNELS}
     visited = None
+    told: list[list[np.ndarray]] = [[] for _ in range(hh.understanding.shape[1])]
     if not carried.any():
-        return contacts, visited
+        return contacts, visited, told
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
@@ -119,11 +127,49 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
         contacts[name] = found[name].contacts
         if found[name].visited is not None:
             visited = found[name].visited
+        lasting = np.float32(channels[name].lasting)
         for rows, cols, target in found[name].updates:
             for k in cols:  # one programme (a column of the column-major table) at a time
                 column = hh.understanding[:, k]
                 column[rows] = np.maximum(column[rows], target)
-    return contacts, visited
+                if lasting > 0:  # the deepest channel that taught it sets how lasting it is
+                    kept = hh.retention[:, k]
+                    kept[rows] = np.maximum(kept[rows], lasting)
+                told[k].append(rows)
+    return contacts, visited, told
+
+
+def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
+           threshold: float) -> None:
+    """Understanding fades without contact; below `threshold` awareness is lost.
+
+    For each programme k, households aware of it, not taking part and not told of it this
+    month (`told[k]`, groups of rows) keep `1 - rate * (1 - retention)` of their
+    understanding. Works one column at a time with whole-column operations into reused
+    buffers (most households are aware once programmes run, so gathers would cost more);
+    there are no (n, programmes) temporaries.
+    """
+    if rate <= 0 or hh.n == 0:
+        return
+    n = hh.n
+    fading, lost = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    factor = np.empty(n, dtype=np.float32)
+    keep_rate, floor = np.float32(rate), np.float32(threshold)
+    for k in range(hh.understanding.shape[1]):
+        column, kept = hh.understanding[:, k], hh.retention[:, k]
+        np.greater(column, 0, out=fading)
+        np.logical_not(hh.participating[:, k], out=lost)  # participants do not forget
+        fading &= lost
+        for rows in told[k]:
+            fading[rows] = False
+        # kept share 1 - rate * (1 - retention) = (1 - rate) + rate * retention
+        np.multiply(kept, keep_rate, out=factor)
+        factor += np.float32(1) - keep_rate
+        np.multiply(column, factor, out=column, where=fading)
+        np.less(column, floor, out=lost)
+        lost &= fading
+        np.copyto(column, np.float32(0), where=lost)
+        np.copyto(kept, np.float32(0), where=lost)  # a programme learnt again is afresh
 
 
 @dataclass

@@ -88,6 +88,7 @@ class HouseholdTable:
     keeps_policy: np.ndarray = field(init=False)  # left it, keeping registered households' policies
     deficit: np.ndarray = field(init=False)  # (n, Deficit) guarantees not met
     understanding: np.ndarray = field(init=False)  # (n, programmes) 0 = unaware
+    retention: np.ndarray = field(init=False)  # (n, programmes) how lasting it is (channels)
     participating: np.ndarray = field(init=False)  # (n, programmes)
     joined: np.ndarray = field(init=False)  # (n, programmes) month joined, -1 never
     loan: np.ndarray = field(init=False)  # outstanding principal
@@ -121,6 +122,7 @@ class HouseholdTable:
         self.deficit = np.zeros((n, len(Deficit)), dtype=bool, order="F")
         # Column-major: rules read and write one programme (column) at a time.
         self.understanding = np.zeros((n, p), dtype=np.float32, order="F")
+        self.retention = np.zeros((n, p), dtype=np.float32, order="F")
         self.participating = np.zeros((n, p), dtype=bool, order="F")
         self.joined = np.full((n, p), -1, dtype=np.int16, order="F")
         self.loan = np.zeros(n, dtype=np.float64)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simulation import demography
 from simulation.households import Deficit, HouseholdTable, PovertyState, Source
 from simulation.scenario import PROGRAMMES
 
@@ -225,6 +226,7 @@ class Recorder:
             row[f"incidence_{group}"] = (float(sums(**{key: value, "poor": True}) / w) if w
                                          else 0.0)
         row |= m.actors.columns(m, row) | m.transition.columns(m, returns)  # issue 3
+        row |= demography.columns(m, poor)  # households that change (demography branch)
         self.rows.append(row)
         if m.label.endswith("-12") or m.month == m.config.months - 1:
             self._record_villages(poor)

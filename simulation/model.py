@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import mesa
 import numpy as np
 
-from simulation import channels, guarantees, income, labour, poverty
+from simulation import channels, demography, guarantees, income, labour, poverty
 from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
@@ -161,6 +161,9 @@ class PovertyModel(mesa.Model):
             inst.begin_month()
         self.actors.begin_month()
         self.transition.begin_month(self)
+        if self.month > 0 and self.label.endswith("-01"):  # yearly, before income is computed
+            with timed("demography"):
+                demography.yearly(self)
         with timed("shocks"):
             shock = self.shocks.step(self.month, self.streams)
             self.farm_factor = shock.farm_factor_village
@@ -241,8 +244,10 @@ class PovertyModel(mesa.Model):
                 continue
             for c, ch_name in enumerate(CHANNELS):
                 carried[c, k] = self.month >= inst.first + cfg.channels[ch_name].delay
+        forgetting, threshold = cfg.behaviour.forgetting, cfg.behaviour.forget_threshold
         if not carried.any():  # nothing to tell: no contacts, no visits that teach trust
             self.contacts = {name: 0 for name in CHANNELS}
+            channels.forget(hh, [[] for _ in PROGRAMMES], forgetting, threshold)
             return
         # Cadre visits: each task force visits up to visits_per_month x effort homes,
         # registered households twice as often.
@@ -262,9 +267,10 @@ class PovertyModel(mesa.Model):
         # Digital channels reach a village as far as its internet and its cadres' skill at
         # running work groups allow (001 'Policy enforcement agencies').
         digital = self.villages.internet * (0.5 + 0.5 * self.cadres.internet_skill)
-        self.contacts, seen = channels.spread(hh, cfg.channels, self.intensity, carried,
-                                              digital, visits, self.villages.remoteness,
-                                              self.network, self.month, self.streams)
+        self.contacts, seen, told = channels.spread(hh, cfg.channels, self.intensity, carried,
+                                                    digital, visits, self.villages.remoteness,
+                                                    self.network, self.month, self.streams)
+        channels.forget(hh, told, forgetting, threshold)  # what no channel repeated fades
         # Households visited by cadres move their trust towards the effort they see.
         if seen is None:
             seen = visits.draw(self.streams, self.month, hh.n, self.intensity["cadre_visit"])

@@ -39,6 +39,10 @@ MECHANISMS: tuple[str, ...] = (
     *(f"channel.{c}" for c in CHANNELS),
     *(f"takeup.{p}" for p in PROGRAMMES),
     *(f"takeup.{p}.rank" for p in PROGRAMMES),
+    # yearly demography (simulation/demography.py, STREAMS)
+    "demography.pension", "demography.retire", "demography.work", "demography.leave",
+    "demography.death", "demography.who", "demography.ill", "demography.handover",
+    "demography.birth", "demography.chronic",
     # instruments
     "registration.noise", "registration.order", "registration.nomination",
     "registration.bias", "registration.paper",

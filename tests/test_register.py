@@ -34,10 +34,13 @@ def test_without_the_deadline_quota_the_register_stays(shipped) -> None:
     assert off.monthly.set_index("date")["registered_poor_incidence"]["2020-12"] > 0.002
 
 
-def test_exits_minus_entries_are_the_net_fall(shipped) -> None:
-    people = float((shipped["poor_people"] / shipped["income_poverty_incidence"]).median())
-    reg = shipped["registered_poor_incidence"].to_numpy() * people
-    net = shipped["official_exits"].to_numpy() - shipped["register_entries"].to_numpy()
+def test_exits_minus_entries_are_the_net_fall() -> None:
+    # An identity in people, so households keep their size (demography off): births and
+    # deaths would change the registered people between reviews.
+    fixed = run(small({"population.demography.enabled": False}, months=96), seed=4).monthly
+    people = float((fixed["poor_people"] / fixed["income_poverty_incidence"]).median())
+    reg = fixed["registered_poor_incidence"].to_numpy() * people
+    net = fixed["official_exits"].to_numpy() - fixed["register_entries"].to_numpy()
     assert np.allclose(np.diff(reg), -net[1:], rtol=1e-4, atol=1e-6 * people)
 
 

@@ -7,7 +7,8 @@ values are deep-merged under the child's, and dotted overrides (`a.b.c=value`) a
 applied last.
 
 Modules: `base` (error, `P`, number types, Beta), `region` (region, network, population),
-`economy` (economy, shocks, epidemic, poverty line), `behaviour` (cadres, cooperatives,
+`demography` (households' yearly demography), `economy` (economy, shocks, epidemic,
+poverty line), `behaviour` (cadres, cooperatives,
 channels, take-up behaviour, feedback), `instruments` (instrument parameters, `PROGRAMMES`),
 `actors` (actors beyond government), `transition`, `schema` (the `Scenario` root) and
 `loading` (files, `extends:`, overrides and adjustments).
@@ -39,6 +40,7 @@ from simulation.scenario.behaviour import (
     Cooperatives,
     Feedback,
 )
+from simulation.scenario.demography import Demography
 from simulation.scenario.economy import (
     DEFAULT_MIGRANT_WAGE,
     DEFAULT_POVERTY_LINE,
@@ -158,6 +160,7 @@ __all__ = [
     "Mobilization",
     "MonitoringParams",
     "Deficits",
+    "Demography",
     "GuaranteeParams",
     "HousingRenovationParams",
     "EducationSupportParams",

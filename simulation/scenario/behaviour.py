@@ -61,23 +61,34 @@ class Channel(Strict):
                                 "001 'Policy environment'")
     intensity: Share = P(1.0, "How much the region uses the channel routinely (publicity "
                          "campaigns add to it).", "assumption")
+    lasting: Share = P(0.3, "How lasting the understanding it leaves: without contact, "
+                       "understanding fades at behaviour.forgetting x (1 - lasting) a month.",
+                       "000 §4.3, §5.3 (documents and meetings transmit poorly; visits and "
+                       "surveys make policy understood); assumption")
 
 
 def _default_channels() -> dict[str, Channel]:
     c = Channel
     return {
         # 000 §4.3: documents and office meetings are slow, asymmetric and lossy.
-        "documents": c(reach=0.01, delay=3, fidelity=0.3, cost=0.5, intensity=1.0),
-        "villagers_meeting": c(reach=0.05, delay=1, fidelity=0.55, cost=2.0, intensity=1.0),
+        # `lasting`: face-to-face explanation (visits, meetings) is remembered longer than a
+        # broadcast, a document or a passing message (000 §5.3; 001 'Target groups').
+        "documents": c(reach=0.01, delay=3, fidelity=0.3, cost=0.5, intensity=1.0,
+                       lasting=0.3),
+        "villagers_meeting": c(reach=0.05, delay=1, fidelity=0.55, cost=2.0, intensity=1.0,
+                               lasting=0.6),
         # cadre_visit reach is set by cadre effort (visits_per_month); reach is a ceiling.
-        "cadre_visit": c(reach=1.0, delay=0, fidelity=0.85, cost=15.0, intensity=1.0),
+        "cadre_visit": c(reach=1.0, delay=0, fidelity=0.85, cost=15.0, intensity=1.0,
+                         lasting=0.8),
         "work_group": c(reach=0.15, delay=0, fidelity=0.55, cost=0.2, requires_phone=True,
-                        requires_internet=True, intensity=0.5),
-        "radio_tv": c(reach=0.03, delay=1, fidelity=0.35, cost=0.3, intensity=1.0),
+                        requires_internet=True, intensity=0.5, lasting=0.4),
+        "radio_tv": c(reach=0.03, delay=1, fidelity=0.35, cost=0.3, intensity=1.0,
+                      lasting=0.2),
         "short_video": c(reach=0.10, delay=0, fidelity=0.45, cost=0.3, requires_phone=True,
-                         requires_internet=True, intensity=0.3),
+                         requires_internet=True, intensity=0.3, lasting=0.15),
         # word_of_mouth reach is scaled by the share of aware neighbours.
-        "word_of_mouth": c(reach=0.15, delay=0, fidelity=0.45, cost=0.0, intensity=1.0),
+        "word_of_mouth": c(reach=0.15, delay=0, fidelity=0.45, cost=0.0, intensity=1.0,
+                           lasting=0.3),
     }
 
 
@@ -106,6 +117,14 @@ class Behaviour(Strict):
     participation_drift: float = P(0.01, "Monthly rise in motivation from taking part in a "
                                    "productive programme.", "002 §3.2 'hematopoietic'; "
                                    "assumption", ge=0, le=0.2)
+    forgetting: Share = P(0.06, "Monthly rate at which understanding of a programme fades "
+                          "for a household no channel told of it that month (times 1 - the "
+                          "lasting of the channel that taught it); participants never forget.",
+                          "000 §4.1 (policies lose force without follow-up); issue "
+                          "'Information that fades'; rate an assumption (half-life ~1.5 years "
+                          "after a broadcast, ~5 years after a cadre visit)")
+    forget_threshold: Share = P(0.05, "Understanding below which a household no longer knows "
+                                "of the programme at all (awareness is lost).", "assumption")
     trust_learning: float = P(0.05, "Monthly pull of trust towards delivered cadre quality.",
                               "assumption", ge=0, le=1)
 

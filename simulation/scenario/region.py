@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from simulation.scenario.base import Beta, NonNegative, P, Positive, Share, Strict
+from simulation.scenario.demography import Demography
 
 
 class Network(Strict):
@@ -105,4 +106,5 @@ class Population(Strict):
     wage_share: Share = P(0.40, "Mean share of market income from wages and migrant work.",
                           "reference-figures.md: 2019 poor-area wages 4,082 of 11,567 (O)")
     deficits: Deficits = Field(default_factory=lambda: Deficits())
+    demography: Demography = Field(default_factory=lambda: Demography())
 
