@@ -43,6 +43,12 @@ class MinimumLiving(TakeUp):
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
         self.floor_from = month_index(cfg.floor_from, model.config.start)
 
+    def allowance(self, month: int) -> float:
+        """Dibao is an entitlement: top-ups are paid from whatever is left of the budget, not
+        paced over the months (pacing would cut the top-ups of enrolled households below
+        the standard in the years the need is largest)."""
+        return self.spendable if self.active(month) else 0.0
+
     def step(self, model: PovertyModel) -> None:
         # Market income does not change while this programme acts (it adds transfers only),
         # so it and the gap to the standard are worked out at most once in the step.
