@@ -72,7 +72,7 @@ class HouseholdTable:
     conceal: np.ndarray
     farm_base: np.ndarray  # per-capita monthly farm income at start prices
     wage_base: np.ndarray  # per-capita monthly wage income at start prices
-    remitters: np.ndarray = field(default=None)  # family members away who send money home
+    remitters: np.ndarray = field(default=None)  # senders away, weighted by earning capacity
     income_shock: np.ndarray = field(default=None)  # persistent log-income shock (AR(1))
     productivity: np.ndarray = field(init=False)
     wage_multiplier: np.ndarray = field(init=False)
@@ -219,6 +219,12 @@ def build_households(scenario: Scenario, villages: Villages, streams: Streams) -
     shock = persistent_part(deviation, pop.income_sigma, scenario.economy.shocks.persistent_sd,
                             rng.standard_normal(n))
     monthly_base = monthly * np.exp(-shock)  # today's income = base x exp(shock)
+    # What a member away earns tracks the family's own earning capacity (schooling, place,
+    # connections): each sender is weighted by the household's permanent income relative
+    # to the median (assumption), so remittances scale with income rather than lifting the
+    # poorest by a flat amount.
+    capacity = np.clip(monthly_base * 12.0 / pop.income_median, 0.2, 5.0)
+    remitters = (remitters * capacity).astype(np.float32)
     table = HouseholdTable(
         village=village, size=size, labour=labour.astype(np.float32), head_age=head_age,
         elders=elders,

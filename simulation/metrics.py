@@ -144,8 +144,8 @@ class Recorder:
                                          / scl * 12.0)  # this month's, unsmoothed
         row["income_transfer_share"] = (float(by_source[Source.TRANSFER] / by_source.sum())
                                         if by_source.sum() > 0 else float("nan"))
-        for name, spent in m.transfers.spent.items():
-            row[f"spending_{name}"] = spent * up
+        for name, spent in m.transfers.spent.items():  # entitlements, outside the budgets
+            row[f"paid_{name}"] = spent * up
         row["migrants"] = float(hh.migrants.sum()) * up
         exit_people = float(sums(exits=True)) * up
         return_people = float(sums(returns=True)) * up

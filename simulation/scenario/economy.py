@@ -49,7 +49,8 @@ class ShocksParams(Strict):
 
 
 #: Average monthly wage of rural migrant workers (yuan, current prices).
-DEFAULT_MIGRANT_WAGE = {2012: 2290.0, 2013: 2609.0, 2014: 2864.0, 2017: 3485.0, 2019: 3962.0, 2020: 4072.0}
+DEFAULT_MIGRANT_WAGE = {2012: 2290.0, 2013: 2609.0, 2014: 2864.0, 2017: 3485.0, 2019: 3962.0,
+                        2020: 4072.0}
 
 
 class RemittancesParams(Strict):
@@ -59,7 +60,9 @@ class RemittancesParams(Strict):
     senders_elderly: NonNegative = P(
         1.0, "The same for households with a head of 60 or more (grown children away).",
         "assumption (support of parents, part of transfer income in the NBS survey)")
-    share: Share = P(0.15, "Share of a migrant's wage a sender sends home.",
+    share: Share = P(0.15, "Share of a migrant's wage a sender sends home (a sender from a "
+                     "household of median earning capacity; others in proportion to their "
+                     "household's permanent income).",
                      "assumption; NBS counts remittances in transfer income (20.6% of rural "
                      "income in 2019, reference-figures.md, O)")
 

@@ -23,7 +23,7 @@ def _setup(budget: float):
     hh.annual_income[:] = hh.income.sum(axis=1) * 12.0
     hh.participating[[0, 1, 2], K] = True  # enrolled
     model = mock_model(hh, {"instruments.minimum_living.budget": budget,
-                            "instruments.minimum_living.delivery": "routine"})
+                            })
     return model, MinimumLiving(model, model.config.instruments.minimum_living)
 
 
@@ -47,9 +47,11 @@ def test_enrolled_households_get_the_gap_to_the_standard():
 
 
 def test_never_more_than_the_budget():
-    # 144 months of routine pacing: this month may use budget / 144, less 5% overhead
-    model, inst = _setup(144 * 500.0)
+    # An entitlement: a month may use all that is left (500), less 5% overhead; the three
+    # recipients' top-ups exceed it, so they are pro-rated, and the next month pays nothing.
+    model, inst = _setup(500.0)
     usable = 500.0 * 0.95
+    assert inst.usable(0) == pytest.approx(usable)
     inst.step(model)
     hh = model.households
     full = (STANDARD_2014 - (100.0 + 50.0 * np.arange(3)) * 12.0) / 12.0
@@ -58,6 +60,11 @@ def test_never_more_than_the_budget():
     assert np.allclose(paid, full * usable / float((full * 4.0).sum()))  # pro-rated
     assert inst.delivered == pytest.approx(usable)
     assert inst.delivered + inst.overhead == pytest.approx(500.0)
+    hh.income[:] = 0.0
+    model.month = 1
+    inst.begin_month()
+    inst.step(model)
+    assert inst.month_spent == 0.0 and float(hh.income[:, Source.TRANSFER].sum()) == 0.0
 
 
 def test_who_can_use_it():
