@@ -76,6 +76,7 @@ class PovertyModel(mesa.Model):
         self.new_migrants = 0
         self._set_time_factors()
         self.transfers = Transfers(self)
+        self._start_with_transfers()
         guarantees.draw_deficits(scenario, hh, self.villages, self.line, self.streams)
         poverty.initial_states(hh, hh.annual_income < self.line)
         self.timings: dict[str, float] = defaultdict(float)  # seconds per mechanism
@@ -104,6 +105,17 @@ class PovertyModel(mesa.Model):
             hh.cooperative[take] = c
             hh.participating[take, k] = True
             coops.members[c] = len(take)
+
+    def _start_with_transfers(self) -> None:
+        """The start's annual income includes the baseline transfers of the first month
+        (pensions, subsidies and remittances were paid before the campaign), so they do not
+        appear as a rise of income in the first months."""
+        hh = self.households
+        hh.income.fill(0.0)
+        self.transfers.pay(self)
+        hh.annual_by_source[:, Source.TRANSFER] += 12.0 * hh.income[:, Source.TRANSFER]
+        hh.annual_income[:] = hh.annual_by_source.sum(axis=1)
+        hh.income.fill(0.0)
 
     def _pick_tracked(self, k: int) -> np.ndarray:
         rng = self.streams.rng("setup.tracked")

@@ -32,7 +32,7 @@ from simulation.scenario import CHANNELS, PROGRAMMES
 MECHANISMS: tuple[str, ...] = (
     # set-up (month -1)
     "setup.villages", "setup.households", "setup.members", "setup.tracked", "setup.network",
-    "setup.cadres", "setup.cooperatives", "setup.gini", "setup.deficits",
+    "setup.cadres", "setup.cooperatives", "setup.gini", "setup.deficits", "setup.dibao",
     # environment, information and households
     "phones.adoption", "shock.disaster", "shock.price", "shock.illness", "shock.persistent",
     "labour.migration", "transfers.rangers",

@@ -124,3 +124,14 @@ def test_malformed_scenarios_never_raise_a_traceback(edits):
         load_scenario("demo", overrides)
     except ScenarioError as exc:
         assert "invalid scenario" in str(exc) or "not found" in str(exc) or "extends" in str(exc)
+
+
+def test_a_channel_given_in_part_keeps_its_own_defaults():
+    """`work_group: {intensity: 0.8}` changes the intensity only: the channel still needs a
+    phone and internet, with its own reach and fidelity (not the generic defaults)."""
+    from simulation.scenario import Scenario
+
+    sc = Scenario.model_validate({"channels": {"work_group": {"intensity": 0.8}}})
+    wg, default = sc.channels["work_group"], Scenario().channels["work_group"]
+    assert wg.intensity == 0.8
+    assert wg.model_dump() | {"intensity": default.intensity} == default.model_dump()

@@ -42,6 +42,25 @@ class MinimumLiving(TakeUp):
         super().__init__(model, cfg)
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
         self.floor_from = month_index(cfg.floor_from, model.config.start)
+        if cfg.enabled and cfg.initial_coverage > 0 and self.first <= 0:
+            self.enrol_existing(model)
+
+    def enrol_existing(self, model: PovertyModel) -> None:
+        """Dibao existed before the campaign: at the start `initial_coverage` of the
+        households that qualify already receive it (and know it)."""
+        hh = model.households
+        market = (hh.farm_base + hh.wage_base) * np.exp(hh.income_shock) * 12.0
+        ok = market < float(self.cfg.standard[min(self.cfg.standard)])
+        if self.cfg.requires_low_labour:
+            ok &= (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
+        u = model.streams.rng("setup.dibao").random(hh.n)
+        enrolled = ok & (u < self.cfg.initial_coverage)
+        hh.participating[enrolled, self.k] = True
+        hh.joined[enrolled, self.k] = 0
+        hh.understanding[enrolled, self.k] = np.maximum(hh.understanding[enrolled, self.k], 0.6)
+        gap = np.maximum(float(self.cfg.standard[min(self.cfg.standard)]) - market, 0.0)
+        hh.annual_by_source[enrolled, Source.TRANSFER] += gap[enrolled]
+        hh.annual_income[enrolled] += gap[enrolled]
 
     def allowance(self, month: int) -> float:
         """Dibao is an entitlement: top-ups are paid from whatever is left of the budget, not

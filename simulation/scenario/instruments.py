@@ -141,6 +141,10 @@ class MinimumLivingParams(TakeUpInstrument):
     eligibility: Eligibility = Eligibility.REGISTERED_OR_POOR
     unit_cost: NonNegative = 0.0
     risk: Share = 0.05
+    initial_coverage: Share = P(
+        0.5, "Share of qualifying households already receiving dibao when the run starts.",
+        "assumption: rural dibao had ~54 M recipients in 2013 (MCA statistics, recollection "
+        "U), about half the rural people without able labour below the standard")
     floor_from: str = P("2016-09", "From this month cadres enrol every registered household that "
                         "qualifies, whether or not it has applied (the social-security floor "
                         "of the exit plan).", "O: guideline on linking rural minimum living "

@@ -57,6 +57,18 @@ class Scenario(Strict):
         parse_month(v)
         return v
 
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_defaults(cls, v):
+        """A channel given in part keeps that channel's own defaults for the rest (not the
+        generic Channel defaults): `work_group: {intensity: 0.8}` still needs a phone."""
+        if not isinstance(v, dict):
+            return v
+        defaults = _default_channels()
+        return {name: ({**defaults[name].model_dump(), **given}
+                       if isinstance(given, dict) and name in defaults else given)
+                for name, given in v.items()}
+
     @field_validator("channels")
     @classmethod
     def _channels(cls, v: dict[str, Channel]) -> dict[str, Channel]:

@@ -36,6 +36,7 @@ CASES = (
     Case("liangshan", "liangshan", 1000, 11),
     Case("changting", "changting", 1000, 12),
     Case("yunnan", "yunnan", 1000, 13),
+    Case("national", "national", 1000, 14),
 )
 
 #: Monthly columns stored at the end of every calendar year (month 11, 23, ...).
