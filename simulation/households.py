@@ -82,6 +82,7 @@ class HouseholdTable:
     annual_income: np.ndarray = field(init=False)  # their sum: smoothed annual per capita
     migrants: np.ndarray = field(init=False)  # members who left for migrant work since start
     ranger: np.ndarray = field(init=False)  # holds an ecological ranger post
+    public_post: np.ndarray = field(init=False)  # holds a public welfare post
     state: np.ndarray = field(init=False)
     registered: np.ndarray = field(init=False)
     left_register: np.ndarray = field(init=False)  # officially exited the register
@@ -111,6 +112,7 @@ class HouseholdTable:
         self.annual_income = np.zeros(n, dtype=np.float64)
         self.migrants = np.zeros(n, dtype=np.float32)
         self.ranger = np.zeros(n, dtype=bool)
+        self.public_post = np.zeros(n, dtype=bool)
         if self.remitters is None:
             self.remitters = np.zeros(n, dtype=np.float32)
         if self.income_shock is None:

@@ -7,7 +7,10 @@
 - ecological compensation: ranger posts given to households on the register file in the
   remoter half of villages, filled evenly until `full_by`, and forest compensation per person
   in the remotest third of villages;
-- remittances: family members living away send a share of the migrant wage home.
+- remittances: family members living away send a share of the migrant wage home;
+- public welfare posts: registered households with labour still below the line are given a
+  paid post (village cleaning, road care), the neediest first, filled evenly from `start` to
+  `full_by`; the pay is wage income (an employment path, paid like a transfer).
 Dibao and special assistance are instruments (`instruments/minimum_living.py`, the medical
 relief in `instruments/guarantees.py`). What each transfer paid is kept in `spent` (yuan in
 the sample, this month) for the recorder.
@@ -25,7 +28,7 @@ from simulation.timeline import month_index
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
 
-TRANSFERS = ("pension", "farm_subsidy", "eco_compensation", "remittances")
+TRANSFERS = ("pension", "farm_subsidy", "eco_compensation", "remittances", "public_posts")
 
 
 class Transfers:
@@ -34,9 +37,9 @@ class Transfers:
     def __init__(self, model: PovertyModel):
         cfg, v = model.config.transfers, model.villages
         self.spent = dict.fromkeys(TRANSFERS, 0.0)
-        eco = cfg.eco_compensation
-        self.eco_start = month_index(eco.start, model.config.start)
-        self.eco_full = max(month_index(eco.full_by, model.config.start), self.eco_start + 1)
+        start = model.config.start
+        self.eco_window = _window(cfg.eco_compensation.start, cfg.eco_compensation.full_by, start)
+        self.posts_window = _window(cfg.public_posts.start, cfg.public_posts.full_by, start)
         self.remote_half = v.remoteness >= np.median(v.remoteness)
         self.remote_third = v.remoteness >= np.quantile(v.remoteness, 2 / 3)
         self.pension_months = sorted(cfg.pension.central_minimum)
@@ -62,6 +65,8 @@ class Transfers:
                 cfg.farm_subsidy.per_capita / 12.0)
         if cfg.eco_compensation.enabled:
             self._eco(model, transfer)
+        if cfg.public_posts.enabled:
+            self._posts(model)
         rem = model.config.economy.labour_market.remittances
         if rem.share > 0:
             per_sender = rem.share * model.start_wage * model.wage_index
@@ -75,18 +80,52 @@ class Transfers:
             np.add(transfer, eco.forest_per_capita / 12.0, out=transfer, where=remote)
             self.spent["eco_compensation"] = float(hh.people_in(remote)) * (
                 eco.forest_per_capita / 12.0)
-        if model.month < self.eco_start or eco.posts_per_registered <= 0:
-            return
         filed = hh.registered | hh.left_register
-        done = min((model.month - self.eco_start + 1) / (self.eco_full - self.eco_start), 1.0)
-        posts = int(eco.posts_per_registered * np.count_nonzero(filed) * done + 0.5)
-        missing = posts - int(np.count_nonzero(hh.ranger))
-        if missing > 0:
-            can = np.flatnonzero(filed & ~hh.ranger & (hh.labour > 0)
-                                 & self.remote_half[hh.village])
-            if len(can):
-                u = model.streams.uniform("transfers.rangers", model.month, hh.n)[can]
-                hh.ranger[can[np.argsort(u)[:missing]]] = True
+        due = _posts_due(model.month, self.eco_window, eco.posts_per_registered, filed)
+        if due > np.count_nonzero(hh.ranger):  # posts to fill, in a random order
+            u = model.streams.uniform("transfers.rangers", model.month, hh.n)
+            can = filed & ~hh.ranger & (hh.labour > 0) & self.remote_half[hh.village]
+            _fill(hh.ranger, due, can, u)
         pay = eco.ranger_pay / 12.0
         np.add(transfer, pay / hh.size, out=transfer, where=hh.ranger)
         self.spent["eco_compensation"] += float(np.count_nonzero(hh.ranger)) * pay
+
+    def _posts(self, model: PovertyModel) -> None:
+        hh, posts = model.households, model.config.transfers.public_posts
+        filed = hh.registered | hh.left_register
+        due = _posts_due(model.month, self.posts_window, posts.posts_per_registered, filed)
+        # The neediest first: registered households with labour still below the line.
+        can = (hh.registered & ~hh.public_post & (hh.labour > 0)
+               & (hh.annual_income < model.line))
+        _fill(hh.public_post, due, can, hh.annual_income)
+        pay = posts.pay / 12.0
+        wage = hh.income[:, Source.WAGE]
+        np.add(wage, pay / hh.size, out=wage, where=hh.public_post)
+        self.spent["public_posts"] = float(np.count_nonzero(hh.public_post)) * pay
+
+
+def _window(first: str, full: str, start: str) -> tuple[int, int]:
+    """Months (from the run's start) when posts start to be filled and are all filled."""
+    a = month_index(first, start)
+    return a, max(month_index(full, start), a + 1)
+
+
+def _posts_due(month: int, window: tuple[int, int], per_filed: float,
+               filed: np.ndarray) -> int:
+    """Posts that should be filled by this month: a share of the register file, filled
+    evenly over the window."""
+    first, full = window
+    if month < first or per_filed <= 0:
+        return 0
+    done = min((month - first + 1) / (full - first), 1.0)
+    return int(per_filed * np.count_nonzero(filed) * done + 0.5)
+
+
+def _fill(holders: np.ndarray, due: int, can: np.ndarray, order: np.ndarray) -> None:
+    """Give the posts still missing to the candidates first in `order` (in place)."""
+    missing = due - int(np.count_nonzero(holders))
+    if missing <= 0:
+        return
+    rows = np.flatnonzero(can)
+    if len(rows):
+        holders[rows[np.argsort(order[rows], kind="stable")[:missing]]] = True

@@ -44,6 +44,7 @@ DEFAULT_GROUPS: tuple[Group, ...] = (
         "transfers.pension.enabled": False,
         "transfers.farm_subsidy.enabled": False,
         "transfers.eco_compensation.enabled": False,
+        "transfers.public_posts.enabled": False,
     }, default=True),
     Group("labour_market", "Labour market", {
         "economy.labour_market.enabled": False,

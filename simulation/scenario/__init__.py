@@ -113,6 +113,7 @@ from simulation.scenario.transfers import (
     EcoCompensationParams,
     FarmSubsidyParams,
     PensionParams,
+    PublicPostsParams,
     TransfersParams,
 )
 from simulation.scenario.transition import (
@@ -142,6 +143,7 @@ __all__ = [
     "FarmSubsidyParams",
     "LabourMarket",
     "PensionParams",
+    "PublicPostsParams",
     "RemittancesParams",
     "TransfersParams",
     "Delivery",

@@ -70,7 +70,30 @@ class EcoCompensationParams(Strict):
         return v
 
 
+class PublicPostsParams(Strict):
+    enabled: bool = P(True, "Whether registered households still below the line are given "
+                      "public welfare posts (village cleaning, road care, care of the "
+                      "elderly).", "O: public welfare posts for registered poor labour were a "
+                      "named exit path of employment assistance (recollection)")
+    start: str = P("2016-01", "First month posts are given.", "assumption (with the exit "
+                   "plans of 2016)")
+    posts_per_registered: Share = P(
+        0.15, "Posts per household on the register file, filled evenly until `full_by`.",
+        "U: ~4.96 M public welfare posts for the registered poor by 2020 (press, "
+        "recollection) over ~29.5 M registered households (S)")
+    full_by: str = P("2020-01", "Month by which every post is filled.", "assumption")
+    pay: NonNegative = P(6000.0, "Yearly pay of a post (yuan), counted as wage income.",
+                         "U: press accounts of ~300-800 yuan a month")
+
+    @field_validator("start", "full_by")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+
 class TransfersParams(Strict):
     pension: PensionParams = Field(default_factory=PensionParams)
     farm_subsidy: FarmSubsidyParams = Field(default_factory=FarmSubsidyParams)
     eco_compensation: EcoCompensationParams = Field(default_factory=EcoCompensationParams)
+    public_posts: PublicPostsParams = Field(default_factory=PublicPostsParams)
