@@ -37,11 +37,11 @@ def market_income(model: PovertyModel) -> None:
     hh.ill_left = np.where(falls_ill, shocks.illness_months,
                            np.maximum(hh.ill_left - 1, 0)).astype(np.int16)
     access = v.market_access / model.initial_market_access
-    village_factor = (access * model.farm_factor
+    village_factor = (access * model.farm_factor * model.farm_growth_village
                       * model.product_shock[v.product])[hh.village]
     persistent = np.exp(hh.income_shock)
     hh.income.fill(0.0)
-    farm = hh.farm_base * hh.productivity * model.growth * village_factor * persistent
+    farm = hh.farm_base * hh.productivity * village_factor * persistent
     if labour.farm_loss > 0:
         farm *= (1.0 - labour.farm_loss) ** hh.migrants
     hh.income[:, Source.FARM] = farm

@@ -128,6 +128,11 @@ class PovertyModel(mesa.Model):
         self.line = income.poverty_line(self, self.year)
         years = self.month / 12.0
         self.growth = ((1 + econ.farm_growth) * (1 + econ.inflation)) ** years
+        # Farm growth lags in remote villages (economy.remote_lag), the mean unchanged.
+        rem = self.villages.remoteness
+        self.farm_growth_village = (((1 + econ.farm_growth - econ.remote_lag
+                                      * (rem - rem.mean())) * (1 + econ.inflation)) ** years
+                                    if econ.remote_lag > 0 else np.full(len(rem), self.growth))
         self.price_level = (1 + econ.inflation) ** years
         # Wages follow the migrant wage series; without the labour market, prices only.
         self.wage_index = (income.migrant_wage(self, self.month) / self.start_wage

@@ -99,3 +99,32 @@ def test_national_scenario_loads_with_national_budgets() -> None:
     sc = load_scenario("national")
     assert sc.region.households_represented == 250_000_000
     assert sc.instruments.minimum_living.budget == pytest.approx(1.2e12)
+
+
+def test_public_posts_go_to_the_neediest_registered_with_labour(demo_run) -> None:
+    hh, model = demo_run.households, demo_run
+    posts = np.flatnonzero(hh.public_post)
+    assert len(posts) > 0
+    assert (hh.labour[posts] > 0).all()
+    assert (hh.registered | hh.left_register)[posts].all()
+    cfg = model.config.transfers.public_posts
+    filed = np.count_nonzero(hh.registered | hh.left_register)
+    assert len(posts) <= int(cfg.posts_per_registered * filed + 0.5)
+    # their pay is wage income
+    assert demo_run.series()["paid_public_posts"].iloc[-1] == pytest.approx(
+        len(posts) * cfg.pay / 12.0 / model.scale)
+
+
+def test_dibao_recipients_at_the_start_qualify_and_are_paid_from_month_zero() -> None:
+    model = PovertyModel(small(households=2000, months=1), seed=4)
+    hh, inst = model.households, model.instruments["minimum_living"]
+    enrolled = hh.participating[:, inst.k]
+    assert enrolled.any()
+    assert ((hh.labour[enrolled] == 0) | hh.elderly[enrolled] | hh.chronic[enrolled]
+            | (hh.labour[enrolled] / hh.size[enrolled] < 0.34)).all()
+    none = PovertyModel(small({"instruments.minimum_living.initial_coverage": 0.0},
+                              households=2000, months=1), seed=4)
+    assert not none.households.participating[:, inst.k].any()
+    # the start's income includes their top-up and the baseline transfers
+    assert (hh.annual_by_source[enrolled, Source.TRANSFER]
+            > none.households.annual_by_source[enrolled, Source.TRANSFER]).all()

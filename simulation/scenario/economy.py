@@ -122,6 +122,11 @@ class Economy(Strict):
                            "assumption")
     smoothing_months: float = P(6.0, "Months over which annualised income is smoothed when "
                                 "judging poverty.", "assumption", ge=1.0, le=24.0)
+    remote_lag: NonNegative = P(
+        0.0, "How much slower farm and business income grows per unit of village remoteness "
+        "above the mean (growth = farm_growth - remote_lag x (remoteness - mean)); the mean "
+        "growth is unchanged.", "000 §4.4 and 002 §1 (remote villages' weak economic base); "
+        "size an assumption (0: no lag), fitted in the national calibration", le=0.2)
     labour_market: LabourMarket = Field(default_factory=LabourMarket)
     shocks: ShocksParams = Field(default_factory=ShocksParams)
 
