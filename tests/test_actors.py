@@ -135,7 +135,11 @@ def test_material_help_is_a_transfer():
     model = PovertyModel(small({SO + "budget": 5e7, SO + "hematopoietic_share": 0.0,
                                 "instruments.minimum_living.enabled": False,
                                 "instruments.asset_income.enabled": False,
-                                "instruments.medical.enabled": False},
+                                "instruments.medical.enabled": False,
+                                "transfers.pension.enabled": False,
+                                "transfers.farm_subsidy.enabled": False,
+                                "transfers.eco_compensation.enabled": False,
+                                "economy.labour_market.remittances.share": 0.0},
                                households=800, months=36), seed=2)
     paid = transfers_paid(model, 36)
     assert paid > 0

@@ -28,7 +28,7 @@ CASES = [
     ("instruments.tourism.budget", "participation_tourism", "last"),
     ("instruments.skills_training.budget", "income_wage", "last"),
     ("instruments.minimum_living.budget", "income_transfer", "last"),
-    ("instruments.asset_income.budget", "income_transfer", "last"),
+    ("instruments.asset_income.budget", "income_property", "last"),
     ("instruments.infrastructure.budget", "road_coverage", "last"),
     ("instruments.infrastructure.budget", "smith_environment", "last"),
     ("instruments.cadre_training.budget", "smith_agency", "mean"),

@@ -42,7 +42,7 @@ class MinimumLiving(TakeUp):
         super().__init__(model, cfg)
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
         self.floor_from = month_index(cfg.floor_from, model.config.start)
-        if cfg.enabled and cfg.initial_coverage > 0 and self.first <= 0:
+        if self.budget > 0 and cfg.initial_coverage > 0 and self.first <= 0:
             self.enrol_existing(model)
 
     def enrol_existing(self, model: PovertyModel) -> None:

@@ -129,7 +129,7 @@ def test_step_advances_month_and_redraws_charts():
     assert [p["title"] for p in panels][:2] == ["Poverty incidence (% of people)",
                                                 "Income by source (yuan/person/yr)"]
     assert len(panels[0]["lines"][0]["points"].split()) == 2  # two months, two points
-    assert len(panels[1]["areas"]) == 5  # income sources stacked
+    assert len(panels[1]["areas"]) == 6  # income sources stacked (households.Source)
     assert model_of(rc).month == 2
 
 
