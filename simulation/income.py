@@ -81,6 +81,7 @@ def finalise(model: PovertyModel) -> None:
         hh.income[ill, Source.FARM] *= kept
         hh.income[ill, Source.WAGE] *= kept
     monthly = hh.income.sum(axis=1)
+    model.income_now = monthly  # this month's per-capita income, for the recorder
     hh.savings += econ.saving_rate * np.maximum(monthly - model.line / 12.0, 0.0) * hh.size
     # Annual income is smoothed source by source; their sum is the smoothed total.
     rate = 1.0 / econ.smoothing_months

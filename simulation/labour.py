@@ -39,4 +39,3 @@ def migrate(model: PovertyModel) -> None:
     u = model.streams.uniform("labour.migration", model.month, hh.n)
     leaves = spare & (u < np.minimum(rate, 1.0))
     hh.migrants += leaves
-    model.new_migrants = int(leaves.sum())

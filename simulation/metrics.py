@@ -140,8 +140,7 @@ class Recorder:
                              ) / scl
         for s in Source:
             row[f"income_{s.name.lower()}"] = float(by_source[s])
-        row["income_pc_current"] = float(sum(np.sum(hh.income[:, s] * people64) for s in Source)
-                                         / scl * 12.0)  # this month's, unsmoothed
+        row["income_pc_current"] = float(np.dot(m.income_now, people64) / scl * 12.0)
         row["income_transfer_share"] = (float(by_source[Source.TRANSFER] / by_source.sum())
                                         if by_source.sum() > 0 else float("nan"))
         for name, spent in m.transfers.spent.items():  # entitlements, outside the budgets

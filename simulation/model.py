@@ -73,7 +73,6 @@ class PovertyModel(mesa.Model):
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self.start_wage = income.migrant_wage(self, 0)
-        self.new_migrants = 0
         self._set_time_factors()
         self.transfers = Transfers(self)
         self._start_with_transfers()

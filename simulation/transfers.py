@@ -63,24 +63,24 @@ class Transfers:
             np.add(transfer, cfg.farm_subsidy.per_capita / 12.0, out=transfer, where=farming)
             self.spent["farm_subsidy"] = float(hh.people_in(farming)) * (
                 cfg.farm_subsidy.per_capita / 12.0)
+        filed = hh.registered | hh.left_register  # the register file, for both kinds of post
         if cfg.eco_compensation.enabled:
-            self._eco(model, transfer)
+            self._eco(model, transfer, filed)
         if cfg.public_posts.enabled:
-            self._posts(model)
+            self._posts(model, filed)
         rem = model.config.economy.labour_market.remittances
         if rem.share > 0:
             per_sender = rem.share * model.start_wage * model.wage_index
             transfer += hh.remitters * per_sender / hh.size
             self.spent["remittances"] = float(hh.remitters.sum()) * per_sender
 
-    def _eco(self, model: PovertyModel, transfer: np.ndarray) -> None:
+    def _eco(self, model: PovertyModel, transfer: np.ndarray, filed: np.ndarray) -> None:
         hh, eco = model.households, model.config.transfers.eco_compensation
         if eco.forest_per_capita > 0:
             remote = self.remote_third[hh.village]
             np.add(transfer, eco.forest_per_capita / 12.0, out=transfer, where=remote)
             self.spent["eco_compensation"] = float(hh.people_in(remote)) * (
                 eco.forest_per_capita / 12.0)
-        filed = hh.registered | hh.left_register
         due = _posts_due(model.month, self.eco_window, eco.posts_per_registered, filed)
         if due > np.count_nonzero(hh.ranger):  # posts to fill, in a random order
             u = model.streams.uniform("transfers.rangers", model.month, hh.n)
@@ -90,9 +90,8 @@ class Transfers:
         np.add(transfer, pay / hh.size, out=transfer, where=hh.ranger)
         self.spent["eco_compensation"] += float(np.count_nonzero(hh.ranger)) * pay
 
-    def _posts(self, model: PovertyModel) -> None:
+    def _posts(self, model: PovertyModel, filed: np.ndarray) -> None:
         hh, posts = model.households, model.config.transfers.public_posts
-        filed = hh.registered | hh.left_register
         due = _posts_due(model.month, self.posts_window, posts.posts_per_registered, filed)
         # The neediest first: registered households with labour still below the line.
         can = (hh.registered & ~hh.public_post & (hh.labour > 0)

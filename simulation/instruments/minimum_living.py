@@ -26,6 +26,12 @@ def interpolate_by_year(table: dict[int, float], year: float) -> float:
     return float(np.interp(year, years, [table[y] for y in years]))
 
 
+def low_labour(hh) -> np.ndarray:
+    """Households without able labour: none, an elderly head, a chronic illness, or labour
+    below a third of the members (who dibao's `requires_low_labour` admits)."""
+    return (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
+
+
 class MinimumLiving(TakeUp):
     key = "minimum_living"
 
@@ -50,15 +56,16 @@ class MinimumLiving(TakeUp):
         households that qualify already receive it (and know it)."""
         hh = model.households
         market = (hh.farm_base + hh.wage_base) * np.exp(hh.income_shock) * 12.0
-        ok = market < float(self.cfg.standard[min(self.cfg.standard)])
+        standard = float(self.cfg.standard[min(self.cfg.standard)])
+        ok = market < standard
         if self.cfg.requires_low_labour:
-            ok &= (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
+            ok &= low_labour(hh)
         u = model.streams.rng("setup.dibao").random(hh.n)
         enrolled = ok & (u < self.cfg.initial_coverage)
         hh.participating[enrolled, self.k] = True
         hh.joined[enrolled, self.k] = 0
         hh.understanding[enrolled, self.k] = np.maximum(hh.understanding[enrolled, self.k], 0.6)
-        gap = np.maximum(float(self.cfg.standard[min(self.cfg.standard)]) - market, 0.0)
+        gap = np.maximum(standard - market, 0.0)
         hh.annual_by_source[enrolled, Source.TRANSFER] += gap[enrolled]
         hh.annual_income[enrolled] += gap[enrolled]
 
@@ -114,7 +121,7 @@ class MinimumLiving(TakeUp):
         hh = model.households
         ok = self.market_income(model) < self.standard(model)
         if self.cfg.requires_low_labour:
-            ok &= (hh.labour == 0) | hh.elderly | hh.chronic | (hh.labour / hh.size < 0.34)
+            ok &= low_labour(hh)
         return ok
 
     def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
