@@ -173,6 +173,8 @@ def eligible(hh: HouseholdTable, line: float, rule: Eligibility) -> np.ndarray:
         return registered
     if rule == Eligibility.INCOME_POOR:
         return poor
+    if rule == Eligibility.EXITED:
+        return hh.left_register.copy()
     return registered | poor
 
 

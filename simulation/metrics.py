@@ -181,7 +181,8 @@ class Recorder:
         row["register_entries"] = reg.entries * up
         # Returns to poverty on the register basis: re-entries at a review, and households
         # that had left the register found back below the line by dynamic monitoring.
-        row["register_returns"] = (reg.returns + m.instruments["monitoring"].returns) * up
+        row["register_returns"] = (reg.returns + m.instruments["monitoring"].returns
+                                   + m.instruments["followup"].returns) * up
         row["paper_exits"] = reg.paper_exits * up
         row["wrongful_exits"] = reg.wrongful_exits * up
         for name in ("income", "education", "medical", "housing", "water", "all"):

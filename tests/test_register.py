@@ -100,3 +100,53 @@ def test_a_run_starting_before_the_register_says_so() -> None:
         df = run(small({"start": "2012-01"}, households=400, months=36), seed=1).monthly
     at = df.set_index("date")["registered_poor_incidence"]
     assert at["2013-12"] == 0.0 and at["2014-12"] > 0
+
+
+def test_the_yearly_review_covers_the_whole_register_before_nominees() -> None:
+    """Money for fewer assessments than the register holds still reviews registered
+    households only: nominees wait, the register is never left half-reviewed for them."""
+    model = PovertyModel(small(households=800), seed=5)
+    reg, hh = model.instruments["registration"], model.households
+    for _ in range(12):
+        model.step()  # the identification and the first review
+    registered = np.flatnonzero(hh.registered)
+    assert 0 < len(registered) < hh.n
+    money = reg.cfg.cost_per_assessment * len(registered) * 1.05
+    reg.usable = lambda month: money  # this month pays for the register and a few more
+    screen = np.union1d(registered, np.flatnonzero(~hh.registered)[:200])
+    rows = reg.affordable(model, screen, first=hh.registered)
+    assert len(rows) < len(screen)
+    assert np.isin(registered, rows).all()
+
+
+def test_followed_up_households_are_helped_not_registered_again() -> None:
+    """After the 2016 exit rules, exited households found at risk are watched and topped
+    up (the follow-up), and a watched household does not re-enter the register."""
+    model = PovertyModel(small(households=1500, months=84), seed=6)
+    fu, hh = model.instruments["followup"], model.households
+    rejoined_watched = 0
+    while model.month < 84:
+        watched = fu.watched.copy()
+        left = hh.left_register.copy()
+        model.step()
+        rejoined_watched += int((watched & left & hh.registered).sum())
+    assert fu.delivered > 0 and fu.watched.any()
+    assert rejoined_watched == 0
+
+
+def test_watched_households_stay_supported_while_at_risk() -> None:
+    """Support is renewed without a new search while the risk lasts: once the search finds
+    nobody new (detection 0), nobody new is watched, yet the households already watched are
+    still paid for a year after their first six months of support would have ended."""
+    model = PovertyModel(small(households=3000, months=84), seed=6)
+    fu = model.instruments["followup"]
+    while model.label < "2018-01":
+        model.step()
+    object.__setattr__(fu.cfg, "detection", 0.0)
+    for month in range(24):
+        before = fu.watched.copy()
+        model.step()
+        assert not (fu.watched & ~before).any()
+        if month == 11:
+            paid = fu.delivered
+    assert fu.watched.any() and fu.delivered > paid

@@ -75,7 +75,7 @@ def test_per_instrument_modes_override_the_default():
 def test_monitoring_prevents_returns_after_withdrawal():
     base = {"transition.default_mode": "withdraw",
             "transition.modes": {"monitoring": "configured"}}
-    without = after(result(base).monthly)
+    without = after(result({**base, "instruments.monitoring.enabled": False}).monthly)
     watched = after(result({**base, "instruments.monitoring.budget": 4e8}).monthly)
     assert watched["spending_monitoring"].sum() > 0
     assert watched["returns"].sum() < without["returns"].sum()

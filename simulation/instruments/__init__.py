@@ -18,6 +18,7 @@ from simulation.instruments.base import InstrumentBase
 from simulation.instruments.cadre_training import CadreTraining
 from simulation.instruments.cooperative import CooperativeIndustry
 from simulation.instruments.ecommerce import Ecommerce
+from simulation.instruments.followup import Followup
 from simulation.instruments.guarantees import (
     DrinkingWater,
     EducationSupport,
@@ -42,7 +43,7 @@ BEFORE_HOUSEHOLDS = (Infrastructure, CadreTraining, Publicity)
 HOUSEHOLD_PROGRAMMES = (HousingRenovation, EducationSupport, MedicalAssistance,
                         DrinkingWater, Registration, Relocation, SkillsTraining,
                         CooperativeIndustry, Microcredit, Ecommerce, Tourism, AssetIncome,
-                        Monitoring, MinimumLiving)
+                        Followup, Monitoring, MinimumLiving)
 ALL = BEFORE_HOUSEHOLDS + HOUSEHOLD_PROGRAMMES
 _BY_KEY = {cls.key: cls for cls in ALL}
 if sorted(_BY_KEY) != sorted(INSTRUMENT_NAMES) or len(_BY_KEY) != len(ALL):  # pragma: no cover

@@ -1,12 +1,15 @@
 """Dynamic monitoring against (re)turning to poverty (seed 003 l.81, l.105, l.147, l.166).
 
 From the start of the transition, monitors screen households at risk: those below
-`risk_margin` x the line, or hit by illness or a village disaster while below 1.6 x the
-line. Each month a share `detection` of the at-risk households is checked; each check costs
-`cost_per_check`. A household found at risk gets its income topped up to `support_margin` x
-the line for `support_months` months (prevention plus after-the-event help). When money runs
-short, checks come first and support is pro-rated. A household that had left the register
-and is found below the line is a return to poverty (counted once).
+`risk_margin` x the line, or hit by illness, a village disaster or a fall in the price of
+the village's product while below 1.6 x the line (003 l.166: natural and market risks). Each
+month a share `detection` of the at-risk households not yet watched is found; each check
+costs `cost_per_check`. A household found is watched until its risk is gone (its income back
+above the margin, no shock): while watched its income is topped up to `support_margin` x the
+line, for at least `support_months` months once granted (prevention plus after-the-event
+help), and renewed without a new search while the risk lasts. When money runs short, checks
+come first and support is pro-rated. A household that had left the register and is below the
+line when found, or falls below it while watched, is a return to poverty (counted once).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Monitoring(InstrumentBase):
         self.found = 0  # households newly found at risk this month (sample)
         self.returns = 0.0  # people of former registered households found below the line
         self.returned = np.zeros(model.households.n, dtype=bool)  # counted once each
+        self.watched = np.zeros(model.households.n, dtype=bool)  # found and still at risk
 
     def step(self, model: PovertyModel) -> None:
         self.found = 0
@@ -38,23 +42,25 @@ class Monitoring(InstrumentBase):
         month, cfg, hh = model.month, self.cfg, model.households
         if not self.active(month):
             self.support_left[:] = 0
+            self.watched[:] = False
             return
         money = self.usable(month)
-        u = model.streams.uniform("monitoring.detect", month, hh.n)
+        u = model.streams.uniform(f"{self.key}.detect", month, hh.n)
         line = model.line
-        shocked = (hh.ill_left > 0) | (model.farm_factor[hh.village] < 1.0)
+        shocked = ((hh.ill_left > 0) | (model.farm_factor[hh.village] < 1.0)
+                   | (model.product_shock[model.villages.product] < 1.0)[hh.village])
         at_risk = ((hh.annual_income < line * cfg.risk_margin)
                    | (shocked & (hh.annual_income < 1.6 * line))) & self.eligible(model)
-        checked = np.flatnonzero(at_risk & (self.support_left == 0) & (u < cfg.detection))
+        self.watched &= at_risk  # risk gone: the household leaves the watch list
+        renewed = np.flatnonzero(self.watched & (self.support_left == 0))
+        found = np.flatnonzero(at_risk & ~self.watched & (u < cfg.detection))
+        checked = np.concatenate([renewed, found])
         if cfg.cost_per_check > 0:
             checked = checked[: int(money // cfg.cost_per_check)]
         check_cost = len(checked) * cfg.cost_per_check
         self.support_left[checked] = cfg.support_months
-        self.found = len(checked)
-        back = checked[hh.left_register[checked] & ~self.returned[checked]
-                       & (hh.annual_income[checked] < line)]
-        self.returned[back] = True
-        self.returns = float(hh.size[back].sum())  # returns to poverty after the register
+        self.watched[checked] = True
+        self.found = max(len(checked) - len(renewed), 0)
         supported = self.support_left > 0
         target = line * cfg.support_margin / 12.0
         gap = np.where(supported, np.maximum(target - hh.income.sum(axis=1), 0.0), 0.0)
@@ -66,3 +72,12 @@ class Monitoring(InstrumentBase):
         hh.income[:, Source.TRANSFER] += gap
         self.charge(check_cost + need)
         self.support_left[supported] -= 1
+        # Returns to poverty after the register: former registered households found only
+        # once below the line, or watched ones the (pro-rated) support leaves below it.
+        watched = np.flatnonzero(self.watched & hh.left_register & ~self.returned)
+        found = checked[len(renewed):]
+        found = found[hh.left_register[found] & ~self.returned[found]]
+        back = np.union1d(found[hh.annual_income[found] < line],
+                          watched[hh.income[watched].sum(axis=1) * 12.0 < line])
+        self.returned[back] = True
+        self.returns = float(hh.size[back].sum())

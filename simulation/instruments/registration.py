@@ -80,13 +80,16 @@ class Registration(InstrumentBase):
         hidden = 1.0 - hh.conceal[rows] * c.conceal_strength
         return hh.annual_income[rows] * hidden * np.exp(sd * error)
 
-    def affordable(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
-        """The rows whose assessment this month's money pays for, in random order."""
+    def affordable(self, model: PovertyModel, rows: np.ndarray,
+                   first: np.ndarray | None = None) -> np.ndarray:
+        """The rows whose assessment this month's money pays for: the rows in `first` (a
+        mask over households) before the others, each group in random order."""
         order = model.streams.uniform("registration.order", model.month, model.households.n)
         cost = self.cfg.cost_per_assessment
         can = len(rows) if cost <= 0 else int(self.usable(model.month) // cost)
         if can < len(rows):
-            rows = rows[np.argsort(order[rows], kind="stable")[:can]]
+            rank = order[rows] + (0.0 if first is None else ~first[rows])
+            rows = np.sort(rows[np.argsort(rank, kind="stable")[:can]])
         self.charge(len(rows) * cost)
         return rows
 
@@ -118,7 +121,8 @@ class Registration(InstrumentBase):
         u = model.streams.uniform("registration.nomination", model.month, hh.n)
         truly_poor = hh.annual_income < 1.2 * line
         screen = hh.registered | (u < np.where(truly_poor, 0.8, 0.05))
-        rows = self.affordable(model, np.flatnonzero(screen))
+        # The dynamic adjustment reviews the whole register; nominees as money allows.
+        rows = self.affordable(model, np.flatnonzero(screen), first=hh.registered)
         left = self.reviews_left(model)
         final = cfg.deadline_quota and left == 1
         if final:  # the deadline's review decides on every registered household
@@ -132,10 +136,14 @@ class Registration(InstrumentBase):
         self._report_criteria(hh, rows[was], income_ok[was], ~hh.deficit[rows[was]])
         leave = was & income_ok & criteria_ok
         if cfg.deadline_quota and left >= 1 and model.month >= self.quota_from:
+            # The county's plan counts the whole register, reviewed or not.
             leave |= self._paper_exits(model, rows, was & ~leave, seen / (line * bar),
-                                       float(hh.size[rows[was]].sum()) / left,
+                                       float(hh.size[hh.registered].sum()) / left,
                                        float(hh.size[rows[leave]].sum()), final=final)
-        join = (~was & (seen < line * cfg.join_margin)
+        # Households under follow-up after their exit are helped there, not registered again
+        # (the 'four no-removals': policies and help stay; followup.py).
+        followed = model.instruments["followup"].watched[rows]
+        join = (~was & ~followed & (seen < line * cfg.join_margin)
                 & (not cfg.deadline_quota or left > 1))
         exiting, joining = rows[leave], rows[join]
         hh.registered[exiting] = False

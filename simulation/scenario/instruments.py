@@ -19,6 +19,7 @@ class Eligibility(StrEnum):
     REGISTERED = "registered"
     INCOME_POOR = "income_poor"
     REGISTERED_OR_POOR = "registered_or_poor"
+    EXITED = "exited"  # households that have left the register
 
 
 class Delivery(StrEnum):
@@ -312,6 +313,24 @@ class MonitoringParams(Instrument):
     support_months: int = P(6, "Months support lasts once granted.", "assumption", ge=1)
 
 
+class FollowupParams(MonitoringParams):
+    """Follow-up of households that left the register, before the transition's monitoring:
+    exited households keep their policies and are checked and helped when at risk, because
+    a return counts against the county in the exit assessments (simulation/instruments/
+    followup.py)."""
+
+    start: str = P("2016-04", "First month (YYYY-MM).", "the 2016 exit-mechanism rules "
+                   "(exited households keep support for a period and are followed up; S); "
+                   "reference-figures.md 'return to poverty'")
+    end: str = P("2020-12", "Last month (YYYY-MM): dynamic monitoring takes over.",
+                 "003 l.162 (transition from 2021)")
+    budget: NonNegative = P(20 * M, "Total budget in yuan for the represented region "
+                            "(archetypes set their own, at the yearly pace of their "
+                            "monitoring).", "assumption")
+    eligibility: Eligibility = P(Eligibility.EXITED, "Who is followed up: households that "
+                                 "left the register.", "the 2016 exit-mechanism rules (S)")
+
+
 class GuaranteeParams(Instrument):
     """Works that close one of the 'three guarantees' or safe water for registered
     households first (simulation/instruments/guarantees.py)."""
@@ -375,6 +394,7 @@ class Instruments(Strict):
     cadre_training: CadreTrainingParams = Field(default_factory=CadreTrainingParams)
     relocation: RelocationParams = Field(default_factory=RelocationParams)
     monitoring: MonitoringParams = Field(default_factory=MonitoringParams)
+    followup: FollowupParams = Field(default_factory=FollowupParams)
     housing: HousingRenovationParams = Field(default_factory=HousingRenovationParams)
     education: EducationSupportParams = Field(default_factory=EducationSupportParams)
     medical: MedicalAssistanceParams = Field(default_factory=MedicalAssistanceParams)
