@@ -9,7 +9,9 @@ above the margin, no shock): while watched its income is topped up to `support_m
 line, for at least `support_months` months once granted (prevention plus after-the-event
 help), and renewed without a new search while the risk lasts. When money runs short, checks
 come first and support is pro-rated. A household that had left the register and is below the
-line when found, or falls below it while watched, is a return to poverty (counted once).
+line when found, or falls below it while watched, is a return to poverty (counted once). In
+its first month the monitoring takes over the watch list of the follow-up of exited
+households that ran before it (simulation/instruments/followup.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 
 class Monitoring(InstrumentBase):
     key = "monitoring"
+    #: The instrument whose watch list this one takes over in its first month (the
+    #: transition's monitoring carries on the follow-up of exited households).
+    takes_over: str | None = "followup"
 
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
@@ -44,6 +49,11 @@ class Monitoring(InstrumentBase):
             self.support_left[:] = 0
             self.watched[:] = False
             return
+        if month == self.first and self.takes_over in model.instruments:
+            before = model.instruments[self.takes_over]
+            self.watched |= before.watched
+            self.support_left = np.maximum(self.support_left, before.support_left)
+            self.returned |= before.returned
         money = self.usable(month)
         u = model.streams.uniform(f"{self.key}.detect", month, hh.n)
         line = model.line
