@@ -1,7 +1,8 @@
 """Minimum living security (dibao): a monthly top-up to the local standard.
 
-Households without able labour (elderly, ill) whose income before transfers is below the
-standard may apply once aware; enrolled households receive the gap each month. This is
+Households without able labour (elderly, ill) whose income (all of it, other transfers
+included: the means test counts a family's whole income) is below the standard may apply
+once aware; enrolled households receive the gap each month. This is
 the social-security floor of the 2015 exit plan (reference-figures.md, ~20M people): from
 `floor_from` cadres also enrol registered households that qualify without waiting for them
 to apply.
@@ -76,7 +77,7 @@ class MinimumLiving(TakeUp):
         return self.spendable if self.active(month) else 0.0
 
     def step(self, model: PovertyModel) -> None:
-        # Market income does not change while this programme acts (it adds transfers only),
+        # Other income does not change while this programme acts (it adds its own top-up only),
         # so it and the gap to the standard are worked out at most once in the step.
         self._cache = {}
         try:
@@ -107,19 +108,20 @@ class MinimumLiving(TakeUp):
             self._cache[name] = compute()
         return self._cache[name]
 
-    def market_income(self, model: PovertyModel) -> np.ndarray:
-        """Annual market (non-transfer) income per capita."""
-        return self._cached("market", lambda: model.households.income[:, : Source.TRANSFER]
-                            .sum(axis=1) * 12.0)
+    def assessed_income(self, model: PovertyModel) -> np.ndarray:
+        """Annual income per capita the means test counts: every source, the other
+        transfers (pensions, remittances, subsidies) included, before dibao's own top-up,
+        which is paid last in the month (the dibao rules count a family's whole income)."""
+        return self._cached("assessed", lambda: model.households.income.sum(axis=1) * 12.0)
 
     def gap(self, model: PovertyModel) -> np.ndarray:
-        """Annual shortfall of market income below the standard, per capita (>= 0)."""
+        """Annual shortfall of assessed income below the standard, per capita (>= 0)."""
         return self._cached("gap", lambda: np.maximum(
-            self.standard(model) - self.market_income(model), 0.0))
+            self.standard(model) - self.assessed_income(model), 0.0))
 
     def can_use(self, model: PovertyModel) -> np.ndarray:
         hh = model.households
-        ok = self.market_income(model) < self.standard(model)
+        ok = self.assessed_income(model) < self.standard(model)
         if self.cfg.requires_low_labour:
             ok &= low_labour(hh)
         return ok
@@ -144,7 +146,7 @@ class MinimumLiving(TakeUp):
         members = self.participants(model)
         if calendar_month_of(model.config.start, month) == 12:
             # Yearly check: those whose income now exceeds the standard leave.
-            members &= ~(self.market_income(model) > self.standard(model) * 1.1)
+            members &= ~(self.assessed_income(model) > self.standard(model) * 1.1)
             hh.participating[:, self.k] = members
         if not self.active(month):
             return

@@ -1,5 +1,5 @@
 """Minimum living security on ten households, without a model run: enrolled households
-get the gap between their market income and the standard, never more than the money."""
+get the gap between their income (other transfers included) and the standard, never more than the money."""
 
 from __future__ import annotations
 
@@ -71,3 +71,15 @@ def test_who_can_use_it():
     model, inst = _setup(350e6)
     # below the standard (rows 0-3: 1,200 ... 3,000 a year) and without able labour (0-4)
     assert inst.can_use(model).tolist() == [True] * 4 + [False] * 6
+
+
+def test_the_means_test_counts_other_transfers():
+    """A pension or remittance paid earlier in the month counts in the means test: the
+    top-up is the gap left after it (the dibao rules count a family's whole income)."""
+    model, inst = _setup(350e6)
+    hh = model.households
+    hh.income[:, Source.TRANSFER] = 20.0  # e.g. a pension, per capita and month
+    inst.step(model)
+    market = (100.0 + 50.0 * np.arange(10)) * 12.0
+    expected = 20.0 + np.maximum(STANDARD_2014 - market[:3] - 240.0, 0.0) / 12.0
+    assert np.allclose(hh.income[:3, Source.TRANSFER], expected)
