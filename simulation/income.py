@@ -2,7 +2,8 @@
 the poverty line.
 
 Each source has its own driver (docs/model.md §3.3):
-- farm income follows productivity, market access, village disasters, product prices and
+- farm income follows productivity, market access, village disasters, the price of the
+  village's product (on the share of farm income it sells for, `price_exposure`) and
   the one common trend left (`economy.farm_growth`), and falls a little for each member who
   leaves farm work;
 - wages follow the migrant wage series (`economy.labour_market`), the wage multiplier
@@ -37,8 +38,10 @@ def market_income(model: PovertyModel) -> None:
     hh.ill_left = np.where(falls_ill, shocks.illness_months,
                            np.maximum(hh.ill_left - 1, 0)).astype(np.int16)
     access = v.market_access / model.initial_market_access
+    # A product's price fall cuts the share of farm income it sells for (price_exposure).
+    price = 1.0 - shocks.price_exposure * (1.0 - model.product_shock[v.product])
     village_factor = (access * model.farm_factor * model.farm_growth_village
-                      * model.product_shock[v.product])[hh.village]
+                      * price)[hh.village]
     persistent = np.exp(hh.income_shock)
     hh.income.fill(0.0)
     farm = hh.farm_base * hh.productivity * village_factor * persistent

@@ -128,3 +128,23 @@ def test_dibao_recipients_at_the_start_qualify_and_are_paid_from_month_zero() ->
     # the start's income includes their top-up and the baseline transfers
     assert (hh.annual_by_source[enrolled, Source.TRANSFER]
             > none.households.annual_by_source[enrolled, Source.TRANSFER]).all()
+
+
+def test_a_price_fall_cuts_only_the_exposed_share_of_farm_income() -> None:
+    """A 30% fall in the price of a village's product cuts its farm income by 30% of the
+    exposed share, not all of it (economy.shocks.price_exposure)."""
+    from simulation import income
+
+    model = PovertyModel(small(households=400, months=12), seed=1)
+    model.step()
+    income.market_income(model)
+    before = model.households.income[:, Source.FARM].copy()
+    fallen = model.villages.product == 0
+    model.product_shock = np.where(np.arange(len(model.product_shock)) == 0, 0.7, 1.0)
+    income.market_income(model)
+    after = model.households.income[:, Source.FARM]
+    hit = fallen[model.households.village] & (before > 0)
+    exposure = model.config.economy.shocks.price_exposure
+    assert hit.any()
+    assert np.allclose(after[hit] / before[hit], 1.0 - exposure * 0.3)
+    assert np.allclose(after[~hit], before[~hit])

@@ -45,6 +45,12 @@ class ShocksParams(Strict):
                                "003 'risk prevention' (market risk); assumption")
     price_fall_size: Share = P(0.3, "Size of a product price fall.", "assumption")
     price_fall_months: int = P(12, "Months a price fall lasts.", "assumption", ge=0)
+    price_exposure: Share = P(0.3, "Share of a village's farm income that its main product "
+                              "sells for on the market: a fall in that product's price cuts "
+                              "only this share (the rest is other crops and own use).",
+                              "assumption (003 'homogeneous products': villages specialise "
+                              "in a few cash products; most poor households also farm for own "
+                              "use)")
     epidemic: Epidemic = Field(default_factory=Epidemic)
 
 

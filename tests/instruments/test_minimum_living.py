@@ -1,5 +1,6 @@
 """Minimum living security on ten households, without a model run: enrolled households
-get the gap between their income (other transfers included) and the standard, never more than the money."""
+get the gap between their income (other transfers included) and the standard, never more
+than the money."""
 
 from __future__ import annotations
 
