@@ -180,7 +180,8 @@ class Recorder:
         row["official_exits"] = reg.official_exits * up
         row["register_entries"] = reg.entries * up
         # Returns to poverty on the register basis: re-entries at a review, and households
-        # that had left the register found back below the line by dynamic monitoring.
+        # that had left the register found back below the line by the follow-up (2016-2020)
+        # or the dynamic monitoring after it.
         row["register_returns"] = (reg.returns + m.instruments["monitoring"].returns
                                    + m.instruments["followup"].returns) * up
         row["paper_exits"] = reg.paper_exits * up

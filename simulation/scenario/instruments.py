@@ -324,9 +324,10 @@ class FollowupParams(MonitoringParams):
                    "reference-figures.md 'return to poverty'")
     end: str = P("2020-12", "Last month (YYYY-MM): dynamic monitoring takes over.",
                  "003 l.162 (transition from 2021)")
-    budget: NonNegative = P(20 * M, "Total budget in yuan for the represented region "
-                            "(archetypes set their own, at the yearly pace of their "
-                            "monitoring).", "assumption")
+    budget: NonNegative = P(20 * M, "Total budget in yuan for the represented region; a "
+                            "month may use all that is left (help is not paced). The "
+                            "archetypes set their own, above what the help cost them with no "
+                            "cap.", "assumption")
     eligibility: Eligibility = P(Eligibility.EXITED, "Who is followed up: households that "
                                  "left the register.", "the 2016 exit-mechanism rules (S)")
 
