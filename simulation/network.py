@@ -20,6 +20,8 @@ from simulation.streams import Streams
 PARALLEL_ROWS = 200_000
 #: Below this share of households, a product for some rows slices those rows out first.
 SUBSET_SHARE = 0.05
+#: Below this share of True values, a product with a yes/no vector counts ties into them.
+FEW_SHARE = 0.25
 
 
 def _map(fn, chunks) -> None:
@@ -96,6 +98,7 @@ class NeighbourCounts:
         for m in range(1, self.width + 1):
             sums[m] = sums[m - 1] + w
         self.sum_of = sums
+        self._into: sparse.csr_matrix | None = None  # ties into each household, on first use
 
     def share(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
         """`(network @ x)[rows]` for bool `x` of shape (n, c), c <= 8."""
@@ -108,13 +111,33 @@ class NeighbourCounts:
         for j in range(self.width):
             counts += _BYTE_LANES[code[self.index[j, rows]]]
         out = self.sum_of[counts.view(np.uint8).reshape(len(rows), 8)[:, :c]]
+        self._sum_merged(network, rows, x, out)
+        return out
+
+    def share_of_few(self, network: sparse.csr_matrix, rows: np.ndarray,
+                     x: np.ndarray) -> np.ndarray:
+        """`(network @ x)[rows]` for a bool `x` (n,) with few True values (say, who takes
+        part in a programme): the ties into those households are counted (from the
+        transposed network) instead of reading every row's ties. The same values as
+        `share`: a plain row's sum is the running sum of its count of ties."""
+        if self._into is None:
+            self._into = network.T.tocsr()
+        ties = self._into[np.flatnonzero(x)]  # row p: the households that listen to p
+        counts = np.bincount(ties.indices, minlength=network.shape[0])[rows]
+        out = self.sum_of[counts]
+        self._sum_merged(network, rows, x, out)
+        return out
+
+    def _sum_merged(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray,
+                    out: np.ndarray) -> None:
+        """Rows with merged (repeated) ties are summed by scipy's kernel, with only their
+        neighbours' values, into `out`."""
         other = ~self.plain[rows]
-        if other.any():  # scipy's kernel on these rows, with only their neighbours' values
+        if other.any():
             sub = network[rows[other]]
             ties = sparse.csr_matrix((sub.data, np.arange(sub.nnz), sub.indptr),
                                      shape=(sub.shape[0], sub.nnz))
             out[other] = ties @ x[sub.indices].astype(np.float32)
-        return out
 
 
 #: Byte b spread to one bit per byte of a little-endian 64-bit integer (bit k -> byte k).
@@ -134,7 +157,8 @@ def neighbour_counts(network: sparse.csr_matrix) -> NeighbourCounts:
 def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
     """`(network @ x)[rows]` for bool or float32 `x` of shape (n,) or (n, c), the same values.
 
-    Several yes/no traits at once are counted (NeighbourCounts); otherwise scipy's kernel
+    Several yes/no traits at once are counted (NeighbourCounts), and so is one trait that
+    few households have (by the ties into them); otherwise scipy's kernel
     sums every row in the same order, on the rows sliced out when they are few, or as the
     whole product (over threads).
     """
@@ -142,6 +166,9 @@ def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) ->
     if (x.dtype == bool and x.ndim == 2 and x.shape[1] <= 8 and network.nnz
             and neighbour_counts(network).width <= 255):  # counts fit in a byte
         return neighbour_counts(network).share(network, rows, x)
+    if (x.dtype == bool and x.ndim == 1 and network.nnz
+            and np.count_nonzero(x) < FEW_SHARE * n):
+        return neighbour_counts(network).share_of_few(network, rows, x)
     x = np.asarray(x, dtype=np.float32, order="C")
     if len(rows) < SUBSET_SHARE * n:
         return network[rows] @ x
