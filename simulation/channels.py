@@ -147,29 +147,36 @@ def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
     month (`told[k]`, groups of rows) keep `1 - rate * (1 - retention)` of their
     understanding. Works one column at a time with whole-column operations into reused
     buffers (most households are aware once programmes run, so gathers would cost more);
-    there are no (n, programmes) temporaries.
+    there are no (n, programmes) temporaries. Masked arithmetic (`where=`) is several times
+    slower than plain, so every row is multiplied and the few aware rows that do not fade
+    (participants, those told) get their values back; unaware rows stay 0 (0 x factor).
     """
     if rate <= 0 or hh.n == 0:
         return
     n = hh.n
-    fading, lost = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    aware, fading = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
     factor = np.empty(n, dtype=np.float32)
     keep_rate, floor = np.float32(rate), np.float32(threshold)
     for k in range(hh.understanding.shape[1]):
         column, kept = hh.understanding[:, k], hh.retention[:, k]
-        np.greater(column, 0, out=fading)
-        np.logical_not(hh.participating[:, k], out=lost)  # participants do not forget
-        fading &= lost
+        np.greater(column, 0, out=aware)
+        np.logical_not(hh.participating[:, k], out=fading)  # participants do not forget
+        fading &= aware
         for rows in told[k]:
             fading[rows] = False
         # kept share 1 - rate * (1 - retention) = (1 - rate) + rate * retention
         np.multiply(kept, keep_rate, out=factor)
         factor += np.float32(1) - keep_rate
-        np.multiply(column, factor, out=column, where=fading)
-        np.less(column, floor, out=lost)
-        lost &= fading
-        np.copyto(column, np.float32(0), where=lost)
-        np.copyto(kept, np.float32(0), where=lost)  # a programme learnt again is afresh
+        aware &= ~fading  # now: aware rows that do not fade
+        still = np.flatnonzero(aware)
+        unchanged = column[still]
+        column *= factor
+        column[still] = unchanged
+        np.less(column, floor, out=aware)
+        aware &= fading  # now: rows that faded below the threshold
+        lost = np.flatnonzero(aware)
+        column[lost] = np.float32(0)
+        kept[lost] = np.float32(0)  # a programme learnt again is afresh
 
 
 @dataclass

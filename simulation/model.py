@@ -73,6 +73,7 @@ class PovertyModel(mesa.Model):
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self.start_wage = income.migrant_wage(self, 0)
+        self.income_terms = income.IncomeTerms()  # kept between months (market income)
         self._set_time_factors()
         self.transfers = Transfers(self)
         self._start_with_transfers()
