@@ -22,7 +22,7 @@ from simulation.environment import Shocks, build_villages
 from simulation.households import Household, Source, build_households
 from simulation.instruments import ALL, BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
-from simulation.network import build_network, product_rows
+from simulation.network import PeerCounts, build_network
 from simulation.scenario import CHANNELS, PRODUCTIVE, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
@@ -57,6 +57,7 @@ class PovertyModel(mesa.Model):
                                      self.streams)
         self.cadres = build_cadres(scenario, self.villages.n, self.streams)
         self.cooperatives = build_cooperatives(scenario, self.villages, self.streams)
+        self.peers = PeerCounts(self.network, len(PROGRAMMES))
         self._seed_cooperative_members()
         self.initial_market_access = self.villages.market_access.copy()
         # Households never change village: their counts per village are fixed.
@@ -205,7 +206,7 @@ class PovertyModel(mesa.Model):
             self._spread_information()
         with timed("network.peers"):
             # Peers are judged on who took part at the start of the month's programmes.
-            self.participation_before = hh.participating.copy(order="F")
+            self.peers.update(hh.participating)
         for cls in HOUSEHOLD_PROGRAMMES:
             with timed(f"instrument.{cls.key}"):
                 self.instruments[cls.key].step(self)
@@ -239,7 +240,12 @@ class PovertyModel(mesa.Model):
     def peer_share(self, rows: np.ndarray, k: int) -> np.ndarray:
         """Share of each row's neighbours taking part in programme k (before this month's
         programmes acted); computed for the rows that weigh the programme only."""
-        return product_rows(self.network, rows, self.participation_before[:, k])
+        return self.peers.share(rows, k)
+
+    @property
+    def participation_before(self) -> np.ndarray:
+        """Who took part at the start of this month's programmes (the peers' snapshot)."""
+        return self.peers.taking_part
 
     def _update_cadres(self) -> None:
         """Pressure rises while registered poverty remains before the 2020 deadline."""

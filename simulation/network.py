@@ -20,8 +20,6 @@ from simulation.streams import Streams
 PARALLEL_ROWS = 200_000
 #: Below this share of households, a product for some rows slices those rows out first.
 SUBSET_SHARE = 0.05
-#: Below this share of True values, a product with a yes/no vector counts ties into them.
-FEW_SHARE = 0.25
 
 
 def _map(fn, chunks) -> None:
@@ -98,7 +96,6 @@ class NeighbourCounts:
         for m in range(1, self.width + 1):
             sums[m] = sums[m - 1] + w
         self.sum_of = sums
-        self._into: sparse.csr_matrix | None = None  # ties into each household, on first use
 
     def share(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
         """`(network @ x)[rows]` for bool `x` of shape (n, c), c <= 8."""
@@ -114,20 +111,6 @@ class NeighbourCounts:
         self._sum_merged(network, rows, x, out)
         return out
 
-    def share_of_few(self, network: sparse.csr_matrix, rows: np.ndarray,
-                     x: np.ndarray) -> np.ndarray:
-        """`(network @ x)[rows]` for a bool `x` (n,) with few True values (say, who takes
-        part in a programme): the ties into those households are counted (from the
-        transposed network) instead of reading every row's ties. The same values as
-        `share`: a plain row's sum is the running sum of its count of ties."""
-        if self._into is None:
-            self._into = network.T.tocsr()
-        ties = self._into[np.flatnonzero(x)]  # row p: the households that listen to p
-        counts = np.bincount(ties.indices, minlength=network.shape[0])[rows]
-        out = self.sum_of[counts]
-        self._sum_merged(network, rows, x, out)
-        return out
-
     def _sum_merged(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray,
                     out: np.ndarray) -> None:
         """Rows with merged (repeated) ties are summed by scipy's kernel, with only their
@@ -138,6 +121,45 @@ class NeighbourCounts:
             ties = sparse.csr_matrix((sub.data, np.arange(sub.nnz), sub.indptr),
                                      shape=(sub.shape[0], sub.nnz))
             out[other] = ties @ x[sub.indices].astype(np.float32)
+
+
+class PeerCounts:
+    """Shares of neighbours taking part in each programme, from counts kept up to date.
+
+    Participation changes little from month to month, so instead of summing every
+    candidate's ties each month, the number of each household's neighbours taking part is
+    kept per programme and moved by the households that joined or left since the last
+    snapshot (through the ties into them). The share is then the running float32 sum of
+    that many ties, exactly as for `NeighbourCounts`; rows with merged ties are summed by
+    scipy. The values are those of `network @ x` for the snapshot, bit for bit.
+    """
+
+    def __init__(self, network: sparse.csr_matrix, programmes: int):
+        n = network.shape[0]
+        self.network = network
+        self.neighbours = neighbour_counts(network)
+        self.into = network.T.tocsr()  # row p: the households that listen to p
+        self.taking_part = np.zeros((n, programmes), dtype=bool, order="F")  # the snapshot
+        self.counts = np.zeros((n, programmes), dtype=np.int32, order="F")
+
+    def update(self, participating: np.ndarray) -> None:
+        """Take a new snapshot of who takes part (n, programmes)."""
+        for k in range(participating.shape[1]):
+            now, before = participating[:, k], self.taking_part[:, k]
+            changed = np.flatnonzero(now != before)
+            if len(changed):
+                joined, left = changed[now[changed]], changed[~now[changed]]
+                np.add.at(self.counts[:, k], self.into[joined].indices, 1)
+                np.subtract.at(self.counts[:, k], self.into[left].indices, 1)
+        self.taking_part = participating.copy(order="F")
+
+    def share(self, rows: np.ndarray, k: int) -> np.ndarray:
+        """`(network @ snapshot[:, k])[rows]` as float32."""
+        if self.network.nnz == 0:
+            return np.zeros(len(rows), dtype=np.float32)
+        out = self.neighbours.sum_of[self.counts[rows, k]]
+        self.neighbours._sum_merged(self.network, rows, self.taking_part[:, k], out)
+        return out
 
 
 #: Byte b spread to one bit per byte of a little-endian 64-bit integer (bit k -> byte k).
@@ -157,8 +179,7 @@ def neighbour_counts(network: sparse.csr_matrix) -> NeighbourCounts:
 def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
     """`(network @ x)[rows]` for bool or float32 `x` of shape (n,) or (n, c), the same values.
 
-    Several yes/no traits at once are counted (NeighbourCounts), and so is one trait that
-    few households have (by the ties into them); otherwise scipy's kernel
+    Several yes/no traits at once are counted (NeighbourCounts); otherwise scipy's kernel
     sums every row in the same order, on the rows sliced out when they are few, or as the
     whole product (over threads).
     """
@@ -166,9 +187,6 @@ def product_rows(network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray) ->
     if (x.dtype == bool and x.ndim == 2 and x.shape[1] <= 8 and network.nnz
             and neighbour_counts(network).width <= 255):  # counts fit in a byte
         return neighbour_counts(network).share(network, rows, x)
-    if (x.dtype == bool and x.ndim == 1 and network.nnz
-            and np.count_nonzero(x) < FEW_SHARE * n):
-        return neighbour_counts(network).share_of_few(network, rows, x)
     x = np.asarray(x, dtype=np.float32, order="C")
     if len(rows) < SUBSET_SHARE * n:
         return network[rows] @ x
