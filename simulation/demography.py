@@ -265,23 +265,31 @@ def yearly(model: PovertyModel) -> None:
         model.recorder.elderly = hh.elderly
 
 
-def columns(model: PovertyModel, poor: np.ndarray) -> dict[str, float]:
+def columns(model: PovertyModel, poor: np.ndarray, people_in=None) -> dict[str, float]:
     """Monthly outcome columns of demography (for the recorder): composition, the year's
-    events (in January, for the region) and who the income-poor are."""
+    events (in January, for the region) and who the income-poor are. `people_in(**masks)`
+    (the recorder's people sums, with `poor`, `elderly` and `chronic`) is used when its sums
+    are exact, as these float32 dot products then are too."""
     hh = model.households
     people = float(hh.size.sum(dtype=np.float64))
     up = 1.0 / model.scale
     month, ev = getattr(model, "demography_events", (-1, YearEvents()))
     if month != model.month:  # the year's events are counted in the month they happen
         ev = YearEvents()
-    poor_people = float(np.dot(hh.size, poor.astype(np.float32)))
-    elderly_poor = float(np.dot(hh.size, (poor & hh.elderly).astype(np.float32)))
-    chronic_poor = float(np.dot(hh.size, (poor & hh.chronic).astype(np.float32)))
+    elderly = hh.elderly
+    if people_in is not None and people_in.exact:
+        poor_people = float(people_in(poor=True))
+        elderly_poor = float(people_in(poor=True, elderly=True))
+        chronic_poor = float(people_in(poor=True, chronic=True))
+    else:
+        poor_people = float(np.dot(hh.size, poor.astype(np.float32)))
+        elderly_poor = float(np.dot(hh.size, (poor & elderly).astype(np.float32)))
+        chronic_poor = float(np.dot(hh.size, (poor & hh.chronic).astype(np.float32)))
     elders_poor = float(np.dot(hh.elders, poor.astype(np.float32)))
     return {
         "mean_household_size": people / max(hh.n, 1),
         "elderly_share_people": float(hh.elders.sum(dtype=np.float64)) / people,
-        "elderly_head_share": float(np.count_nonzero(hh.elderly)) / max(hh.n, 1),
+        "elderly_head_share": float(np.count_nonzero(elderly)) / max(hh.n, 1),
         "chronic_share": float(np.count_nonzero(hh.chronic)) / max(hh.n, 1),
         "labour_per_person": float(hh.labour.sum(dtype=np.float64)) / people,
         "deaths": ev.deaths * up, "births": ev.births * up,

@@ -78,8 +78,10 @@ class _PeopleSums:
         self.exact = len(masks) <= 16 and hh.people_exact
         if self.exact:
             code = np.zeros(hh.n, dtype=np.uint16)
+            bits = np.empty(hh.n, dtype=np.uint16)
             for bit, mask in enumerate(masks.values()):
-                code |= mask.astype(np.uint16) << np.uint16(bit)
+                np.left_shift(mask, np.uint16(bit), out=bits, dtype=np.uint16)
+                code |= bits
             self.sums = np.bincount(code, weights=hh.size, minlength=1 << len(masks))
             self.codes = np.arange(len(self.sums))
 
@@ -121,7 +123,9 @@ class Recorder:
         sums = _PeopleSums(hh, {
             "poor": poor, "registered": hh.registered, "elderly": self.elderly,
             "low_education": self.low_education, "remote": self.remote, "exits": exits,
-            "returns": returns, "exited": hh.state == PovertyState.EXITED})
+            "returns": returns, "exited": hh.state == PovertyState.EXITED,
+            "chronic": hh.chronic,
+            **{f"deficit_{d.name.lower()}": hh.deficit[:, d] for d in Deficit}})
         poor_people = sums(poor=True)
         row: dict[str, float] = {
             "month": m.month, "date": m.label, "year": m.year, "poverty_line": m.line,
@@ -136,8 +140,9 @@ class Recorder:
         # Smoothed annual income source by source: the columns sum to income_pc.
         people64 = people.astype(np.float64)
         scl = people.sum(dtype=np.float64)
-        by_source = np.array([np.sum(hh.annual_by_source[:, s] * people64) for s in Source]
-                             ) / scl
+        weighted = np.empty(n)  # one buffer for the products (each summed as numpy sums)
+        by_source = np.array([np.multiply(hh.annual_by_source[:, s], people64,
+                                          out=weighted).sum() for s in Source]) / scl
         for s in Source:
             row[f"income_{s.name.lower()}"] = float(by_source[s])
         row["income_pc_current"] = float(np.dot(m.income_now, people64) / scl * 12.0)
@@ -157,8 +162,9 @@ class Recorder:
             "poor_people": float(poor_people) * up,
         }
         # Shares as counts / n: the same values as boolean means, without float temporaries.
+        in_state = np.bincount(hh.state, minlength=len(PovertyState))  # counts, all at once
         for state in PovertyState:
-            row[f"share_{state.name.lower()}"] = float(np.count_nonzero(hh.state == state) / n)
+            row[f"share_{state.name.lower()}"] = float(in_state[state] / n)
         for k, p in enumerate(PROGRAMMES):
             understanding = hh.understanding[:, k]
             row[f"awareness_{p}"] = float(np.count_nonzero(understanding > 0) / n)
@@ -172,10 +178,11 @@ class Recorder:
         row["communication_cost"] = sum(n * m.config.channels[name].cost
                                         for name, n in m.contacts.items()) * up
         # Targeting errors of the register against true income poverty.
-        n_poor, n_reg = int(poor.sum()), int(hh.registered.sum())
-        row["exclusion_error"] = float((poor & ~hh.registered).sum() / n_poor) if n_poor else 0.0
-        row["inclusion_error"] = (float((hh.registered & ~poor).sum() / n_reg) if n_reg
-                                  else 0.0)
+        n_poor, n_reg = np.count_nonzero(poor), np.count_nonzero(hh.registered)
+        row["exclusion_error"] = (float(np.count_nonzero(poor & ~hh.registered) / n_poor)
+                                  if n_poor else 0.0)
+        row["inclusion_error"] = (float(np.count_nonzero(hh.registered & ~poor) / n_reg)
+                                  if n_reg else 0.0)
         reg = m.instruments["registration"]
         row["official_exits"] = reg.official_exits * up
         row["register_entries"] = reg.entries * up
@@ -187,7 +194,7 @@ class Recorder:
         for name in ("income", "education", "medical", "housing", "water", "all"):
             row[f"exit_criterion_{name}"] = reg.meeting.get(name, float("nan"))
         for d in Deficit:
-            row[f"deficit_{d.name.lower()}"] = float(hh.people_in(hh.deficit[:, d])
+            row[f"deficit_{d.name.lower()}"] = float(sums(**{f"deficit_{d.name.lower()}": True})
                                                    / total_people)
         reg_rows = np.flatnonzero(hh.registered)  # integer rows: faster than a mask, same
         reg_people = people[reg_rows]
@@ -225,7 +232,7 @@ class Recorder:
             row[f"incidence_{group}"] = (float(sums(**{key: value, "poor": True}) / w) if w
                                          else 0.0)
         row |= m.actors.columns(m, row) | m.transition.columns(m, returns)  # issue 3
-        row |= demography.columns(m, poor)  # households that change (demography branch)
+        row |= demography.columns(m, poor, sums)  # households that change (demography)
         self.rows.append(row)
         if m.label.endswith("-12") or m.month == m.config.months - 1:
             self._record_villages(poor)
