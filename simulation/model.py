@@ -253,7 +253,11 @@ class PovertyModel(mesa.Model):
         c = self.config.cadres
         deadline = month_index(c.deadline, self.config.start)
         months_left = deadline - self.month
-        registered_share = float(np.average(hh.registered, weights=hh.size))
+        if hh.people_exact:  # the same whole-number sums as np.average's, without a pass
+            registered_share = (float(hh.people_in(hh.registered))
+                                / float(hh.size.sum(dtype=np.float64)))
+        else:
+            registered_share = float(np.average(hh.registered, weights=hh.size))
         urgency = registered_share / max(months_left / 12.0, 0.5) * 2.0 if months_left > 0 else 0
         base = c.assessment_pressure * (1.0 if months_left > 0 else c.post_deadline_pressure)
         self.cadres.update(base, c.formalism_sensitivity, urgency, self.smith.policy)
@@ -309,10 +313,15 @@ class PovertyModel(mesa.Model):
         for k in PRODUCTIVE[1:]:
             productive |= hh.participating[:, k]
         on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
-        # Whole-column arithmetic written only where the mask holds (no gather/scatter).
         m = hh.motivation
-        np.add(m, b.participation_drift * (1 - m), out=m, where=productive)
-        np.subtract(m, b.dependency_drift * m, out=m, where=on_transfers)
+        # Few take part in production: their rows only. Most draw some transfer: the whole
+        # column, then the few others' values put back (masked arithmetic is slow).
+        taking_part = np.flatnonzero(productive)
+        m[taking_part] += b.participation_drift * (1 - m[taking_part])
+        others = np.flatnonzero(~on_transfers)
+        unchanged = m[others]
+        m -= b.dependency_drift * m
+        m[others] = unchanged
         # Smartphones spread each January (population.phone_growth share points a year).
         if self.month > 0 and self.label.endswith("-01"):
             u = self.streams.uniform("phones.adoption", self.month, hh.n)
