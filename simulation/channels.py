@@ -25,7 +25,7 @@ from scipy import sparse
 from simulation import threads
 from simulation.choice import RowView
 from simulation.households import HouseholdTable
-from simulation.network import product_rows
+from simulation.network import PeerCounts
 from simulation.scenario import CHANNELS, Channel
 from simulation.streams import Streams
 
@@ -63,7 +63,7 @@ def _below(u: np.ndarray, bound: float) -> np.ndarray:
 
 def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str, float],
            carried: np.ndarray, internet_village: np.ndarray, visits: CadreVisits,
-           remoteness_village: np.ndarray, network: sparse.csr_matrix, month: int,
+           remoteness_village: np.ndarray, aware_neighbours: PeerCounts, month: int,
            streams: Streams) -> tuple[dict[str, int], np.ndarray | None, list[list[np.ndarray]]]:
     """One month of information spread; updates `hh.understanding` and `hh.retention` in place.
 
@@ -81,7 +81,8 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
-    wom_aware = (hh.understanding[:, wom_cols] > 0) if len(wom_cols) else None
+    if len(wom_cols):  # counts of aware neighbours, moved to the start of the month
+        aware_neighbours.update(hh.understanding > 0)
     literacy_max = float(np.max(hh.literacy)) if n else 0.0
 
     def reach(name: str) -> Reach:
@@ -93,7 +94,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
             return Reach(len(rows), [(rows, cols, target)], rows)
         u = streams.uniform(f"channel.{name}", month, n)
         if name == "word_of_mouth":
-            return _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u, network)
+            return _word_of_mouth(hh, ch, intensity[name], cols, aware_neighbours, u)
         # Only households whose draw is below the channel's highest probability can be
         # reached: the probability is computed for those rows alone (the same values).
         bound = ch.reach * intensity[name]
@@ -190,18 +191,18 @@ class Reach:
 
 
 def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
-                   aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> Reach:
+                   aware: PeerCounts, u: np.ndarray) -> Reach:
     """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
 
     Only households whose draw is below the largest possible reach can be reached, so the
     share of aware neighbours is computed for those rows only (same values, far fewer).
     """
     scale = ch.reach * intensity
-    bound = scale * float(_max_row_sum(network))
+    bound = scale * float(_max_row_sum(aware.network))
     maybe = np.flatnonzero(u < bound)
     if len(maybe) == 0:
         return Reach(0, [])
-    share = product_rows(network, maybe, aware)
+    share = np.stack([aware.share(maybe, k) for k in cols], axis=1)
     reached = u[maybe][:, None] < scale * share
     target = ch.fidelity * RowView(hh, maybe).comprehension
     updates = [(maybe[reached[:, j]], np.array([k]), target[reached[:, j]])

@@ -57,7 +57,9 @@ class PovertyModel(mesa.Model):
                                      self.streams)
         self.cadres = build_cadres(scenario, self.villages.n, self.streams)
         self.cooperatives = build_cooperatives(scenario, self.villages, self.streams)
+        # Neighbours taking part in / aware of each programme, counted (same values).
         self.peers = PeerCounts(self.network, len(PROGRAMMES))
+        self.aware_neighbours = PeerCounts(self.network, len(PROGRAMMES))
         self._seed_cooperative_members()
         self.initial_market_access = self.villages.market_access.copy()
         # Households never change village: their counts per village are fixed.
@@ -245,7 +247,7 @@ class PovertyModel(mesa.Model):
     @property
     def participation_before(self) -> np.ndarray:
         """Who took part at the start of this month's programmes (the peers' snapshot)."""
-        return self.peers.taking_part
+        return self.peers.snapshot
 
     def _update_cadres(self) -> None:
         """Pressure rises while registered poverty remains before the 2020 deadline."""
@@ -296,7 +298,8 @@ class PovertyModel(mesa.Model):
         digital = self.villages.internet * (0.5 + 0.5 * self.cadres.internet_skill)
         self.contacts, seen, told = channels.spread(hh, cfg.channels, self.intensity, carried,
                                                     digital, visits, self.villages.remoteness,
-                                                    self.network, self.month, self.streams)
+                                                    self.aware_neighbours, self.month,
+                                                    self.streams)
         channels.forget(hh, told, forgetting, threshold)  # what no channel repeated fades
         # Households visited by cadres move their trust towards the effort they see.
         if seen is None:
