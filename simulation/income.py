@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import threads
 from simulation.households import HouseholdTable, Source
 
 if TYPE_CHECKING:
@@ -106,25 +107,42 @@ def finalise(model: PovertyModel) -> None:
                                                                / np.maximum(cost, 1e-9), 0)
         hh.income[ill, Source.FARM] *= kept
         hh.income[ill, Source.WAGE] *= kept
+    # Annual income is smoothed source by source; their sum is the smoothed total. Each
+    # source is its own column: large runs smooth half of them in a background thread
+    # while this one works out savings (the same arithmetic either way).
+    rate = 1.0 / econ.smoothing_months
+    later = (threads.pool("finalise").submit(_smooth, hh, SMOOTHED_LATER, rate)
+             if threads.allowed(hh.n) else None)
     monthly = hh.income.sum(axis=1)
     model.income_now = monthly  # this month's per-capita income, for the recorder
-    # The same arithmetic as the one-line formulas, into one reused buffer (fewer passes
+    # The same arithmetic as the one-line formula, into one reused buffer (fewer passes
     # over fresh memory): savings += saving_rate * max(monthly - line/12, 0) * size.
     buf = monthly - model.line / 12.0
     np.maximum(buf, 0.0, out=buf)
     np.multiply(buf, econ.saving_rate, out=buf)
     np.multiply(buf, hh.size, out=buf)
     hh.savings += buf
-    # Annual income is smoothed source by source; their sum is the smoothed total:
-    # col += (income * 12 - col) * rate.
-    rate = 1.0 / econ.smoothing_months
-    for s in Source:
+    if later is None:
+        _smooth(hh, tuple(Source), rate)
+    else:
+        _smooth(hh, tuple(s for s in Source if s not in SMOOTHED_LATER), rate)
+        later.result()
+    np.sum(hh.annual_by_source, axis=1, out=hh.annual_income)
+
+
+#: Sources a large run smooths in a background thread (finalise).
+SMOOTHED_LATER = (Source.COOPERATIVE, Source.BUSINESS, Source.PROPERTY)
+
+
+def _smooth(hh: HouseholdTable, sources: tuple[Source, ...], rate: float) -> None:
+    """annual += (income x 12 - annual) x rate for each source (one column each), in place."""
+    buf = np.empty(hh.n)
+    for s in sources:
         col = hh.annual_by_source[:, s]
         np.multiply(hh.income[:, s], 12.0, out=buf)
         buf -= col
         buf *= rate
         col += buf
-    np.sum(hh.annual_by_source, axis=1, out=hh.annual_income)
 
 
 def poverty_line(model: PovertyModel, year: int) -> float:
