@@ -25,7 +25,7 @@ from scipy import sparse
 from simulation import threads
 from simulation.choice import RowView
 from simulation.households import HouseholdTable
-from simulation.network import product_rows
+from simulation.network import PeerCounts
 from simulation.scenario import CHANNELS, Channel
 from simulation.streams import Streams
 
@@ -63,7 +63,7 @@ def _below(u: np.ndarray, bound: float) -> np.ndarray:
 
 def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str, float],
            carried: np.ndarray, internet_village: np.ndarray, visits: CadreVisits,
-           remoteness_village: np.ndarray, network: sparse.csr_matrix, month: int,
+           remoteness_village: np.ndarray, aware_neighbours: PeerCounts, month: int,
            streams: Streams) -> tuple[dict[str, int], np.ndarray | None, list[list[np.ndarray]]]:
     """One month of information spread; updates `hh.understanding` and `hh.retention` in place.
 
@@ -81,7 +81,8 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     # Word of mouth reads who was aware at the start of the month, before other channels.
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
-    wom_aware = (hh.understanding[:, wom_cols] > 0) if len(wom_cols) else None
+    if len(wom_cols):  # counts of aware neighbours, moved to the start of the month
+        aware_neighbours.update(hh.understanding > 0)
     literacy_max = float(np.max(hh.literacy)) if n else 0.0
 
     def reach(name: str) -> Reach:
@@ -93,7 +94,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
             return Reach(len(rows), [(rows, cols, target)], rows)
         u = streams.uniform(f"channel.{name}", month, n)
         if name == "word_of_mouth":
-            return _word_of_mouth(hh, ch, intensity[name], cols, wom_aware, u, network)
+            return _word_of_mouth(hh, ch, intensity[name], cols, aware_neighbours, u)
         # Only households whose draw is below the channel's highest probability can be
         # reached: the probability is computed for those rows alone (the same values).
         bound = ch.reach * intensity[name]
@@ -115,28 +116,39 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     active = [name for c, name in enumerate(CHANNELS)
               if carried[c].any() and intensity[name] > 0]
     # Channels only read the start-of-month state, so they can be worked out side by side
-    # (word of mouth here, the others in a background thread) and applied afterwards.
-    if threads.allowed(n) and "word_of_mouth" in active and len(active) > 1:
-        others = [name for name in active if name != "word_of_mouth"]
-        later = threads.pool("channels").submit(lambda: [reach(name) for name in others])
-        found = {"word_of_mouth": reach("word_of_mouth")}
-        found |= dict(zip(others, later.result(), strict=True))
+    # (half of them in a background thread) and applied afterwards.
+    if threads.allowed(n) and len(active) > 1:
+        later_names = active[1::2]
+        later = threads.pool("channels").submit(lambda: [reach(name) for name in later_names])
+        found = {name: reach(name) for name in active[::2]}
+        found |= dict(zip(later_names, later.result(), strict=True))
     else:
         found = {name: reach(name) for name in active}
-    for name in active:  # understanding only rises (a maximum): the order does not matter
+    # What each programme's households learnt, by column (rows, understanding, lasting).
+    learnt: list[list[tuple[np.ndarray, np.ndarray, np.float32]]] = [[] for _ in told]
+    for name in active:
         contacts[name] = found[name].contacts
         if found[name].visited is not None:
             visited = found[name].visited
         lasting = np.float32(channels[name].lasting)
         for rows, cols, target in found[name].updates:
-            for k in cols:  # one programme (a column of the column-major table) at a time
-                column = hh.understanding[:, k]
-                column[rows] = np.maximum(column[rows], target)
-                if lasting > 0:  # the deepest channel that taught it sets how lasting it is
-                    kept = hh.retention[:, k]
-                    kept[rows] = np.maximum(kept[rows], lasting)
+            for k in cols:
+                learnt[k].append((rows, target, lasting))
                 told[k].append(rows)
+    # One programme (a column of the column-major table) at a time; columns are independent.
+    threads.each(n, range(len(learnt)), lambda k: _learn(hh, k, learnt[k]))
     return contacts, visited, told
+
+
+def _learn(hh: HouseholdTable, k: int,
+           learnt: list[tuple[np.ndarray, np.ndarray, np.float32]]) -> None:
+    """Understanding of programme k rises to what the channels taught (a maximum, so their
+    order does not matter); the deepest channel that taught it sets how lasting it is."""
+    column, kept = hh.understanding[:, k], hh.retention[:, k]
+    for rows, target, lasting in learnt:
+        column[rows] = np.maximum(column[rows], target)
+        if lasting > 0:
+            kept[rows] = np.maximum(kept[rows], lasting)
 
 
 def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
@@ -145,31 +157,45 @@ def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
 
     For each programme k, households aware of it, not taking part and not told of it this
     month (`told[k]`, groups of rows) keep `1 - rate * (1 - retention)` of their
-    understanding. Works one column at a time with whole-column operations into reused
-    buffers (most households are aware once programmes run, so gathers would cost more);
-    there are no (n, programmes) temporaries.
+    understanding. Works one column at a time with whole-column operations (most
+    households are aware once programmes run, so gathers would cost more; large runs do
+    half of the columns in a background thread); there are no (n, programmes)
+    temporaries. Masked arithmetic (`where=`) is several times
+    slower than plain, so every row is multiplied and the few aware rows that do not fade
+    (participants, those told) get their values back; unaware rows stay 0 (0 x factor).
     """
     if rate <= 0 or hh.n == 0:
         return
-    n = hh.n
-    fading, lost = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-    factor = np.empty(n, dtype=np.float32)
     keep_rate, floor = np.float32(rate), np.float32(threshold)
-    for k in range(hh.understanding.shape[1]):
-        column, kept = hh.understanding[:, k], hh.retention[:, k]
-        np.greater(column, 0, out=fading)
-        np.logical_not(hh.participating[:, k], out=lost)  # participants do not forget
-        fading &= lost
-        for rows in told[k]:
-            fading[rows] = False
-        # kept share 1 - rate * (1 - retention) = (1 - rate) + rate * retention
-        np.multiply(kept, keep_rate, out=factor)
-        factor += np.float32(1) - keep_rate
-        np.multiply(column, factor, out=column, where=fading)
-        np.less(column, floor, out=lost)
-        lost &= fading
-        np.copyto(column, np.float32(0), where=lost)
-        np.copyto(kept, np.float32(0), where=lost)  # a programme learnt again is afresh
+    threads.each(hh.n, range(hh.understanding.shape[1]),
+                 lambda k: _fade(hh, k, told[k], keep_rate, floor))
+
+
+def _fade(hh: HouseholdTable, k: int, told: list[np.ndarray], keep_rate: np.float32,
+          floor: np.float32) -> None:
+    """`forget` for programme k (a column of the column-major table)."""
+    n = hh.n
+    aware, fading = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    factor = np.empty(n, dtype=np.float32)
+    column, kept = hh.understanding[:, k], hh.retention[:, k]
+    np.greater(column, 0, out=aware)
+    np.logical_not(hh.participating[:, k], out=fading)  # participants do not forget
+    fading &= aware
+    for rows in told:
+        fading[rows] = False
+    # kept share 1 - rate * (1 - retention) = (1 - rate) + rate * retention
+    np.multiply(kept, keep_rate, out=factor)
+    factor += np.float32(1) - keep_rate
+    aware &= ~fading  # now: aware rows that do not fade
+    still = np.flatnonzero(aware)
+    unchanged = column[still]
+    column *= factor
+    column[still] = unchanged
+    np.less(column, floor, out=aware)
+    aware &= fading  # now: rows that faded below the threshold
+    lost = np.flatnonzero(aware)
+    column[lost] = np.float32(0)
+    kept[lost] = np.float32(0)  # a programme learnt again is afresh
 
 
 @dataclass
@@ -183,18 +209,18 @@ class Reach:
 
 
 def _word_of_mouth(hh: HouseholdTable, ch: Channel, intensity: float, cols: np.ndarray,
-                   aware: np.ndarray, u: np.ndarray, network: sparse.csr_matrix) -> Reach:
+                   aware: PeerCounts, u: np.ndarray) -> Reach:
     """Households hear from aware neighbours: reach x intensity x share of aware neighbours.
 
     Only households whose draw is below the largest possible reach can be reached, so the
     share of aware neighbours is computed for those rows only (same values, far fewer).
     """
     scale = ch.reach * intensity
-    bound = scale * float(_max_row_sum(network))
+    bound = scale * float(_max_row_sum(aware.network))
     maybe = np.flatnonzero(u < bound)
     if len(maybe) == 0:
         return Reach(0, [])
-    share = product_rows(network, maybe, aware)
+    share = np.stack([aware.share(maybe, k) for k in cols], axis=1)
     reached = u[maybe][:, None] < scale * share
     target = ch.fidelity * RowView(hh, maybe).comprehension
     updates = [(maybe[reached[:, j]], np.array([k]), target[reached[:, j]])

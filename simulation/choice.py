@@ -15,11 +15,16 @@ and otherwise in random order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from simulation.households import HouseholdTable
 from simulation.scenario import Behaviour
 from simulation.streams import Streams
+
+#: What a household weighs: expected relative gain, ability, share of peers taking part.
+Weights = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _probability(b: Behaviour, understanding: np.ndarray, trust: np.ndarray,
@@ -33,18 +38,25 @@ def _probability(b: Behaviour, understanding: np.ndarray, trust: np.ndarray,
 
 
 def choose_rows(b: Behaviour, hh: HouseholdTable, k: int, name: str, rows: np.ndarray,
-                gain: np.ndarray, ability: np.ndarray, risk: float, peer: np.ndarray,
-                slots: int, month: int, streams: Streams) -> np.ndarray:
+                weigh: Callable[[np.ndarray], Weights], risk: float, slots: int, month: int,
+                streams: Streams) -> np.ndarray:
     """Rows of households that join programme k this month (at most `slots`), given the
-    candidate rows (aware, eligible non-members) and their gains, abilities and peer shares.
+    candidate rows (aware, eligible non-members); `weigh(rows)` gives the gains, abilities
+    and peer shares of some of them.
 
     Draws are per household from the programme's own streams (common random numbers), so
-    computing only for candidates changes nothing; the ranking draw is made only when more
-    apply than there are places.
+    computing only for some rows changes nothing. The probability of applying never exceeds
+    `consideration_rate`, so only the rows whose draw is below it are weighed (about a
+    quarter); the ranking draw is made only when more apply than there are places.
     """
     if slots <= 0 or len(rows) == 0:
         return np.empty(0, dtype=np.int64)
     u_apply = streams.uniform(f"takeup.{name}", month, hh.n)
+    # p = rate / (1 + exp(-U)) <= rate; a small margin keeps every row that could apply.
+    rows = rows[u_apply[rows] < b.consideration_rate * (1 + 1e-6)]
+    if len(rows) == 0:
+        return rows
+    gain, ability, peer = weigh(rows)
     p = _probability(b, hh.understanding[rows, k], hh.trust[rows], hh.motivation[rows],
                      hh.risk_aversion[rows], gain, ability, risk, peer)
     applicants = rows[u_apply[rows] < p]

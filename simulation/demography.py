@@ -48,11 +48,12 @@ size; the change in market income then enters it through the usual smoothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import threads
 from simulation.households import HouseholdTable, sums_exactly
 from simulation.scenario import Demography
 from simulation.streams import Streams
@@ -96,20 +97,51 @@ def mortality(d: Demography, age: np.ndarray) -> np.ndarray:
 
 def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
                    month: int) -> YearEvents:
-    """One year of demography for every household, in place (vectorised, no loops)."""
+    """One year of demography for every household, in place (vectorised, no loops).
+
+    Every rule is per household but for the region's mean wage per worker, so large tables
+    are done in two blocks of rows side by side (`simulation.threads`; numpy releases the
+    GIL): the same values as one block, and the events' counts add up exactly.
+    """
     n = hh.n
     if n == 0:
         return YearEvents()
+    draws = {name.removeprefix("demography."): streams.uniform(name, month, n)
+             for name in STREAMS}
+    total_labour = float(hh.labour.astype(np.float64).sum())
+    wage_total = float((hh.wage_base * hh.size.astype(np.float64)).sum())
+    mean_wage = wage_total / total_labour if total_labour > 0 else 0.0
+    edges = [0, n // 2, n] if threads.allowed(n) else [0, n]
+    blocks = [(_Rows(hh, lo, hi), {k: u[lo:hi] for k, u in draws.items()})
+              for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    if len(blocks) > 1:
+        later = threads.pool("demography").submit(_age_rows, *blocks[1], d, mean_wage)
+        events = [_age_rows(*blocks[0], d, mean_wage), later.result()]
+    else:
+        events = [_age_rows(*blocks[0], d, mean_wage)]
+    hh.people_exact = sums_exactly(hh.size)
+    return YearEvents(**{f.name: sum(getattr(e, f.name) for e in events)
+                         for f in fields(YearEvents)})
 
-    def u(name: str) -> np.ndarray:
-        return streams.uniform(f"demography.{name}", month, n)
 
+class _Rows:
+    """The household columns demography reads and writes, for rows lo:hi (views: writes
+    go to the table)."""
+
+    def __init__(self, hh: HouseholdTable, lo: int, hi: int):
+        self.n = hi - lo
+        for name in ("size", "labour", "elders", "head_age", "chronic", "farm_base",
+                     "wage_base", "migrants", "annual_by_source", "annual_income"):
+            setattr(self, name, getattr(hh, name)[lo:hi])
+
+
+def _age_rows(hh: _Rows, draws: dict[str, np.ndarray], d: Demography,
+              mean_wage: float) -> YearEvents:
+    """One year of demography for some rows, in place; `draws`: their uniforms."""
     size0 = hh.size.astype(np.float64)
     labour0 = hh.labour.astype(np.float64)
     farm = hh.farm_base * size0  # household totals, monthly at start prices
     wage = hh.wage_base * size0
-    total_labour = float(labour0.sum())
-    mean_wage = float(wage.sum()) / total_labour if total_labour > 0 else 0.0
     chronic = hh.chronic.copy()
     age0 = hh.head_age.astype(np.float64)
     age = np.minimum(age0 + 1.0, MAX_HEAD_AGE)
@@ -121,7 +153,7 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     head_turns = (age0 < PENSION_AGE) & (age >= PENSION_AGE)
     elders += head_turns
     young_others = np.maximum(size - elders - (age < PENSION_AGE), 0.0)
-    up = u("pension")
+    up = draws["pension"]
     member_turns = np.where(head_turns, up < d.spouse_share,
                             up < _at_least_one(d.member_pension_rate, young_others))
     member_turns &= young_others >= 1
@@ -133,21 +165,21 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     worked = np.minimum(labour0 / np.maximum(size0 - hh.elders, 1.0), 1.0)
     stays = (1 - d.retirement * worked) ** new_elders
     stays *= np.where((age0 >= PENSION_AGE), 1 - d.elder_retirement, 1.0)
-    retire = (labour > 0) & (u("retire") < 1 - stays)
+    retire = (labour > 0) & (draws["retire"] < 1 - stays)
     farm, wage = _workers_change(farm, wage, labour, -1.0 * retire, mean_wage, d.farm_labour_weight)
     labour -= retire
     ev.retired = float(retire.sum())
 
     # Coming of age: members under 60 who do not work (children, the sick) start work.
     idle = np.maximum(size - elders - labour, 0.0)
-    starts = u("work") < _at_least_one(d.coming_of_age, idle)
+    starts = draws["work"] < _at_least_one(d.coming_of_age, idle)
     starts &= idle >= 1
     farm, wage = _workers_change(farm, wage, labour, 1.0 * starts, mean_wage, d.farm_labour_weight)
     labour += starts
     ev.started_work = float(starts.sum())
 
     # Leaving: a working member other than the head marries out or moves away.
-    leaves = (u("leave") < _at_least_one(d.leave_rate, labour - 1)) & (size >= 2)
+    leaves = (draws["leave"] < _at_least_one(d.leave_rate, labour - 1)) & (size >= 2)
     farm, wage = _workers_change(farm, wage, labour, -1.0 * leaves, mean_wage, d.farm_labour_weight)
     labour -= leaves
     size -= leaves
@@ -160,7 +192,7 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     young = np.maximum(size - elders, 0.0)
     p_old = np.where(elders > 0, -np.expm1(np.log1p(-mortality(d, elder_age)) * elders), 0.0)
     p_young = _at_least_one(d.mortality_young, young)
-    ud, who = u("death"), u("who")
+    ud, who = draws["death"], draws["who"]
     old_dies = ud < p_old
     young_dies = ~old_dies & (ud < p_old + p_young) & (young >= 1)
     dies = old_dies | young_dies
@@ -179,7 +211,7 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     elders -= old_dies & many
     size -= many
     # The ill member may have been the one who died (one member in old size).
-    chronic &= ~(many & (u("ill") * (size + 1) < 1))
+    chronic &= ~(many & (draws["ill"] * (size + 1) < 1))
     # Succession: a younger working adult (or a younger member when no elder is left, as
     # grandchildren left with a grandparent), else the remaining elder; a young head's
     # successor is about their age, unless only elders remain.
@@ -198,7 +230,7 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     ev.heirs = float(heir.sum())
     # Handover: an elderly head passes headship to a younger working member, who stays.
     hands_over = ((age >= PENSION_AGE) & (labour > 0) & (size > elders)
-                  & (u("handover") < d.handover_rate))
+                  & (draws["handover"] < d.handover_rate))
     age = np.where(hands_over, np.maximum(age - d.successor_gap, 20.0), age)
     ev.handovers = float(hands_over.sum())
     # The head is an elder exactly when aged 60+ (the table's convention).
@@ -206,14 +238,14 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     elders = np.where((age < PENSION_AGE) & (elders >= size), size - 1, elders)
 
     # Births: a child joins a household with a young head.
-    born = (age < d.birth_head_age) & (u("birth") < d.birth_rate)
+    born = (age < d.birth_head_age) & (draws["birth"] < d.birth_rate)
     size += born
     ev.births = float(born.sum())
 
     # Chronic illness rises with age.
     onset = np.where(elders > 0, _at_least_one(d.chronic_onset_elder, elders),
                      d.chronic_onset_young)
-    falls_ill = ~chronic & (u("chronic") < onset)
+    falls_ill = ~chronic & (draws["chronic"] < onset)
     chronic |= falls_ill
     cut = np.where(falls_ill, 1.0 - d.chronic_income_cut, 1.0)
     farm, wage = farm * cut, wage * cut
@@ -231,7 +263,6 @@ def age_households(hh: HouseholdTable, d: Demography, streams: Streams,
     hh.chronic[:] = chronic
     hh.farm_base[:] = farm / size
     hh.wage_base[:] = np.maximum(wage, 0.0) / size
-    hh.people_exact = sums_exactly(hh.size)
     return ev
 
 
@@ -265,23 +296,31 @@ def yearly(model: PovertyModel) -> None:
         model.recorder.elderly = hh.elderly
 
 
-def columns(model: PovertyModel, poor: np.ndarray) -> dict[str, float]:
+def columns(model: PovertyModel, poor: np.ndarray, people_in=None) -> dict[str, float]:
     """Monthly outcome columns of demography (for the recorder): composition, the year's
-    events (in January, for the region) and who the income-poor are."""
+    events (in January, for the region) and who the income-poor are. `people_in(**masks)`
+    (the recorder's people sums, with `poor`, `elderly` and `chronic`) is used when its sums
+    are exact, as these float32 dot products then are too."""
     hh = model.households
     people = float(hh.size.sum(dtype=np.float64))
     up = 1.0 / model.scale
     month, ev = getattr(model, "demography_events", (-1, YearEvents()))
     if month != model.month:  # the year's events are counted in the month they happen
         ev = YearEvents()
-    poor_people = float(np.dot(hh.size, poor.astype(np.float32)))
-    elderly_poor = float(np.dot(hh.size, (poor & hh.elderly).astype(np.float32)))
-    chronic_poor = float(np.dot(hh.size, (poor & hh.chronic).astype(np.float32)))
+    elderly = hh.elderly
+    if people_in is not None and people_in.exact:
+        poor_people = float(people_in(poor=True))
+        elderly_poor = float(people_in(poor=True, elderly=True))
+        chronic_poor = float(people_in(poor=True, chronic=True))
+    else:
+        poor_people = float(np.dot(hh.size, poor.astype(np.float32)))
+        elderly_poor = float(np.dot(hh.size, (poor & elderly).astype(np.float32)))
+        chronic_poor = float(np.dot(hh.size, (poor & hh.chronic).astype(np.float32)))
     elders_poor = float(np.dot(hh.elders, poor.astype(np.float32)))
     return {
         "mean_household_size": people / max(hh.n, 1),
         "elderly_share_people": float(hh.elders.sum(dtype=np.float64)) / people,
-        "elderly_head_share": float(np.count_nonzero(hh.elderly)) / max(hh.n, 1),
+        "elderly_head_share": float(np.count_nonzero(elderly)) / max(hh.n, 1),
         "chronic_share": float(np.count_nonzero(hh.chronic)) / max(hh.n, 1),
         "labour_per_person": float(hh.labour.sum(dtype=np.float64)) / people,
         "deaths": ev.deaths * up, "births": ev.births * up,

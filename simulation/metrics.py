@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation import demography
+from simulation import demography, threads
 from simulation.households import Deficit, HouseholdTable, PovertyState, Source
 from simulation.scenario import PROGRAMMES
 
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from simulation.model import PovertyModel
 
 GINI_SAMPLE = 50_000  # larger runs estimate Gini from a fixed random sample of households
+#: Income columns of the monthly row (Recorder._income_columns), in their order there.
+INCOME_COLUMNS = ("income_pc", "income_pc_median", "gini",
+                  *(f"income_{s.name.lower()}" for s in Source), "income_pc_current",
+                  "income_transfer_share")
+#: ... and the two that come after the deficits.
+FILE_COLUMNS = ("income_pc_registered", "income_pc_ever_registered")
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -78,8 +84,10 @@ class _PeopleSums:
         self.exact = len(masks) <= 16 and hh.people_exact
         if self.exact:
             code = np.zeros(hh.n, dtype=np.uint16)
+            bits = np.empty(hh.n, dtype=np.uint16)
             for bit, mask in enumerate(masks.values()):
-                code |= mask.astype(np.uint16) << np.uint16(bit)
+                np.left_shift(mask, np.uint16(bit), out=bits, dtype=np.uint16)
+                code |= bits
             self.sums = np.bincount(code, weights=hh.size, minlength=1 << len(masks))
             self.codes = np.arange(len(self.sums))
 
@@ -118,31 +126,23 @@ class Recorder:
         total_people = float(people.sum())
         up = 1.0 / m.scale  # sample -> region
         n = hh.n
+        # The income columns read state that nothing changes while the month is recorded:
+        # large runs work them out in a background thread meanwhile (the same values).
+        later = (threads.pool("metrics").submit(self._income_columns) if threads.allowed(n)
+                 else None)
         sums = _PeopleSums(hh, {
             "poor": poor, "registered": hh.registered, "elderly": self.elderly,
             "low_education": self.low_education, "remote": self.remote, "exits": exits,
-            "returns": returns, "exited": hh.state == PovertyState.EXITED})
+            "returns": returns, "exited": hh.state == PovertyState.EXITED,
+            "chronic": hh.chronic,
+            **{f"deficit_{d.name.lower()}": hh.deficit[:, d] for d in Deficit}})
         poor_people = sums(poor=True)
         row: dict[str, float] = {
             "month": m.month, "date": m.label, "year": m.year, "poverty_line": m.line,
             "income_poverty_incidence": float(poor_people / total_people),
             "registered_poor_incidence": float(sums(registered=True) / total_people),
-            "income_pc": float(np.average(hh.annual_income, weights=people)),
-            "income_pc_median": median(hh.annual_income, self.gini_rows),
-            "gini": gini(hh.annual_income[self.gini_rows], people[self.gini_rows]),
+            **dict.fromkeys(INCOME_COLUMNS),  # worked out apart (below), in this order
         }
-        # People-weighted mean income by source, one source (column) at a time; numpy sums
-        # each column pairwise, as it sums income_pc.
-        # Smoothed annual income source by source: the columns sum to income_pc.
-        people64 = people.astype(np.float64)
-        scl = people.sum(dtype=np.float64)
-        by_source = np.array([np.sum(hh.annual_by_source[:, s] * people64) for s in Source]
-                             ) / scl
-        for s in Source:
-            row[f"income_{s.name.lower()}"] = float(by_source[s])
-        row["income_pc_current"] = float(np.dot(m.income_now, people64) / scl * 12.0)
-        row["income_transfer_share"] = (float(by_source[Source.TRANSFER] / by_source.sum())
-                                        if by_source.sum() > 0 else float("nan"))
         for name, spent in m.transfers.spent.items():  # entitlements, outside the budgets
             row[f"paid_{name}"] = spent * up
         row["migrants"] = float(hh.migrants.sum()) * up
@@ -157,8 +157,9 @@ class Recorder:
             "poor_people": float(poor_people) * up,
         }
         # Shares as counts / n: the same values as boolean means, without float temporaries.
+        in_state = np.bincount(hh.state, minlength=len(PovertyState))  # counts, all at once
         for state in PovertyState:
-            row[f"share_{state.name.lower()}"] = float(np.count_nonzero(hh.state == state) / n)
+            row[f"share_{state.name.lower()}"] = float(in_state[state] / n)
         for k, p in enumerate(PROGRAMMES):
             understanding = hh.understanding[:, k]
             row[f"awareness_{p}"] = float(np.count_nonzero(understanding > 0) / n)
@@ -172,10 +173,11 @@ class Recorder:
         row["communication_cost"] = sum(n * m.config.channels[name].cost
                                         for name, n in m.contacts.items()) * up
         # Targeting errors of the register against true income poverty.
-        n_poor, n_reg = int(poor.sum()), int(hh.registered.sum())
-        row["exclusion_error"] = float((poor & ~hh.registered).sum() / n_poor) if n_poor else 0.0
-        row["inclusion_error"] = (float((hh.registered & ~poor).sum() / n_reg) if n_reg
-                                  else 0.0)
+        n_poor, n_reg = np.count_nonzero(poor), np.count_nonzero(hh.registered)
+        row["exclusion_error"] = (float(np.count_nonzero(poor & ~hh.registered) / n_poor)
+                                  if n_poor else 0.0)
+        row["inclusion_error"] = (float(np.count_nonzero(hh.registered & ~poor) / n_reg)
+                                  if n_reg else 0.0)
         reg = m.instruments["registration"]
         row["official_exits"] = reg.official_exits * up
         row["register_entries"] = reg.entries * up
@@ -189,19 +191,9 @@ class Recorder:
         for name in ("income", "education", "medical", "housing", "water", "all"):
             row[f"exit_criterion_{name}"] = reg.meeting.get(name, float("nan"))
         for d in Deficit:
-            row[f"deficit_{d.name.lower()}"] = float(hh.people_in(hh.deficit[:, d])
+            row[f"deficit_{d.name.lower()}"] = float(sums(**{f"deficit_{d.name.lower()}": True})
                                                    / total_people)
-        reg_rows = np.flatnonzero(hh.registered)  # integer rows: faster than a mask, same
-        reg_people = people[reg_rows]
-        row["income_pc_registered"] = (float(np.average(hh.annual_income[reg_rows],
-                                                        weights=reg_people))
-                                       if reg_people.sum() else float("nan"))
-        # The register file: households registered now or exited from the register (the
-        # basis of the published registered-poor income series, reference-figures.md).
-        filed = np.flatnonzero(hh.registered | hh.left_register)
-        row["income_pc_ever_registered"] = (
-            float(np.average(hh.annual_income[filed], weights=people[filed]))
-            if len(filed) else float("nan"))
+        row |= dict.fromkeys(FILE_COLUMNS)
         total_spent = 0.0
         for key, inst in m.instruments.items():
             row[f"spending_{key}"] = inst.month_spent * up
@@ -227,10 +219,49 @@ class Recorder:
             row[f"incidence_{group}"] = (float(sums(**{key: value, "poor": True}) / w) if w
                                          else 0.0)
         row |= m.actors.columns(m, row) | m.transition.columns(m, returns)  # issue 3
-        row |= demography.columns(m, poor)  # households that change (demography branch)
+        row |= demography.columns(m, poor, sums)  # households that change (demography)
+        # The income columns fill the keys set aside above, in their places.
+        row |= later.result() if later is not None else self._income_columns()
         self.rows.append(row)
         if m.label.endswith("-12") or m.month == m.config.months - 1:
             self._record_villages(poor)
+
+    def _income_columns(self) -> dict[str, float]:
+        """People-weighted income figures: mean, median, Gini and mean by source of the
+        smoothed annual income, this month's income, and the means of registered and filed
+        households (INCOME_COLUMNS and FILE_COLUMNS)."""
+        m = self.model
+        hh, people = m.households, m.households.size
+        row: dict[str, float] = {
+            "income_pc": float(np.average(hh.annual_income, weights=people)),
+            "income_pc_median": median(hh.annual_income, self.gini_rows),
+            "gini": gini(hh.annual_income[self.gini_rows], people[self.gini_rows]),
+        }
+        # People-weighted mean income by source, one source (column) at a time; numpy sums
+        # each column pairwise, as it sums income_pc.
+        # Smoothed annual income source by source: the columns sum to income_pc.
+        people64 = people.astype(np.float64)
+        scl = people.sum(dtype=np.float64)
+        weighted = np.empty(hh.n)  # one buffer for the products (each summed as numpy sums)
+        by_source = np.array([np.multiply(hh.annual_by_source[:, s], people64,
+                                          out=weighted).sum() for s in Source]) / scl
+        for s in Source:
+            row[f"income_{s.name.lower()}"] = float(by_source[s])
+        row["income_pc_current"] = float(np.dot(m.income_now, people64) / scl * 12.0)
+        row["income_transfer_share"] = (float(by_source[Source.TRANSFER] / by_source.sum())
+                                        if by_source.sum() > 0 else float("nan"))
+        reg_rows = np.flatnonzero(hh.registered)  # integer rows: faster than a mask, same
+        reg_people = people[reg_rows]
+        row["income_pc_registered"] = (float(np.average(hh.annual_income[reg_rows],
+                                                        weights=reg_people))
+                                       if reg_people.sum() else float("nan"))
+        # The register file: households registered now or exited from the register (the
+        # basis of the published registered-poor income series, reference-figures.md).
+        filed = np.flatnonzero(hh.registered | hh.left_register)
+        row["income_pc_ever_registered"] = (
+            float(np.average(hh.annual_income[filed], weights=people[filed]))
+            if len(filed) else float("nan"))
+        return row
 
     def _record_villages(self, poor: np.ndarray) -> None:
         m = self.model

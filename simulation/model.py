@@ -22,7 +22,7 @@ from simulation.environment import Shocks, build_villages
 from simulation.households import Household, Source, build_households
 from simulation.instruments import ALL, BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
-from simulation.network import build_network, product_rows
+from simulation.network import PeerCounts, build_network
 from simulation.scenario import CHANNELS, PRODUCTIVE, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
@@ -57,6 +57,9 @@ class PovertyModel(mesa.Model):
                                      self.streams)
         self.cadres = build_cadres(scenario, self.villages.n, self.streams)
         self.cooperatives = build_cooperatives(scenario, self.villages, self.streams)
+        # Neighbours taking part in / aware of each programme, counted (same values).
+        self.peers = PeerCounts(self.network, len(PROGRAMMES))
+        self.aware_neighbours = PeerCounts(self.network, len(PROGRAMMES))
         self._seed_cooperative_members()
         self.initial_market_access = self.villages.market_access.copy()
         # Households never change village: their counts per village are fixed.
@@ -73,6 +76,7 @@ class PovertyModel(mesa.Model):
         self.transition = TransitionPolicy(self)
         self.smith = SmithIndices()
         self.start_wage = income.migrant_wage(self, 0)
+        self.income_terms = income.IncomeTerms()  # kept between months (market income)
         self._set_time_factors()
         self.transfers = Transfers(self)
         self._start_with_transfers()
@@ -204,7 +208,7 @@ class PovertyModel(mesa.Model):
             self._spread_information()
         with timed("network.peers"):
             # Peers are judged on who took part at the start of the month's programmes.
-            self.participation_before = hh.participating.copy(order="F")
+            self.peers.update(hh.participating)
         for cls in HOUSEHOLD_PROGRAMMES:
             with timed(f"instrument.{cls.key}"):
                 self.instruments[cls.key].step(self)
@@ -238,7 +242,12 @@ class PovertyModel(mesa.Model):
     def peer_share(self, rows: np.ndarray, k: int) -> np.ndarray:
         """Share of each row's neighbours taking part in programme k (before this month's
         programmes acted); computed for the rows that weigh the programme only."""
-        return product_rows(self.network, rows, self.participation_before[:, k])
+        return self.peers.share(rows, k)
+
+    @property
+    def participation_before(self) -> np.ndarray:
+        """Who took part at the start of this month's programmes (the peers' snapshot)."""
+        return self.peers.snapshot
 
     def _update_cadres(self) -> None:
         """Pressure rises while registered poverty remains before the 2020 deadline."""
@@ -246,7 +255,11 @@ class PovertyModel(mesa.Model):
         c = self.config.cadres
         deadline = month_index(c.deadline, self.config.start)
         months_left = deadline - self.month
-        registered_share = float(np.average(hh.registered, weights=hh.size))
+        if hh.people_exact:  # the same whole-number sums as np.average's, without a pass
+            registered_share = (float(hh.people_in(hh.registered))
+                                / float(hh.size.sum(dtype=np.float64)))
+        else:
+            registered_share = float(np.average(hh.registered, weights=hh.size))
         urgency = registered_share / max(months_left / 12.0, 0.5) * 2.0 if months_left > 0 else 0
         base = c.assessment_pressure * (1.0 if months_left > 0 else c.post_deadline_pressure)
         self.cadres.update(base, c.formalism_sensitivity, urgency, self.smith.policy)
@@ -285,7 +298,8 @@ class PovertyModel(mesa.Model):
         digital = self.villages.internet * (0.5 + 0.5 * self.cadres.internet_skill)
         self.contacts, seen, told = channels.spread(hh, cfg.channels, self.intensity, carried,
                                                     digital, visits, self.villages.remoteness,
-                                                    self.network, self.month, self.streams)
+                                                    self.aware_neighbours, self.month,
+                                                    self.streams)
         channels.forget(hh, told, forgetting, threshold)  # what no channel repeated fades
         # Households visited by cadres move their trust towards the effort they see.
         if seen is None:
@@ -302,10 +316,15 @@ class PovertyModel(mesa.Model):
         for k in PRODUCTIVE[1:]:
             productive |= hh.participating[:, k]
         on_transfers = (hh.income[:, Source.TRANSFER] > 0) & ~productive
-        # Whole-column arithmetic written only where the mask holds (no gather/scatter).
         m = hh.motivation
-        np.add(m, b.participation_drift * (1 - m), out=m, where=productive)
-        np.subtract(m, b.dependency_drift * m, out=m, where=on_transfers)
+        # Few take part in production: their rows only. Most draw some transfer: the whole
+        # column, then the few others' values put back (masked arithmetic is slow).
+        taking_part = np.flatnonzero(productive)
+        m[taking_part] += b.participation_drift * (1 - m[taking_part])
+        others = np.flatnonzero(~on_transfers)
+        unchanged = m[others]
+        m -= b.dependency_drift * m
+        m[others] = unchanged
         # Smartphones spread each January (population.phone_growth share points a year).
         if self.month > 0 and self.label.endswith("-01"):
             u = self.streams.uniform("phones.adoption", self.month, hh.n)

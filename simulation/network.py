@@ -108,12 +108,68 @@ class NeighbourCounts:
         for j in range(self.width):
             counts += _BYTE_LANES[code[self.index[j, rows]]]
         out = self.sum_of[counts.view(np.uint8).reshape(len(rows), 8)[:, :c]]
+        self._sum_merged(network, rows, x, out)
+        return out
+
+    def _sum_merged(self, network: sparse.csr_matrix, rows: np.ndarray, x: np.ndarray,
+                    out: np.ndarray) -> None:
+        """Rows with merged (repeated) ties are summed by scipy's kernel, with only their
+        neighbours' values, into `out`."""
         other = ~self.plain[rows]
-        if other.any():  # scipy's kernel on these rows, with only their neighbours' values
+        if other.any():
             sub = network[rows[other]]
             ties = sparse.csr_matrix((sub.data, np.arange(sub.nnz), sub.indptr),
                                      shape=(sub.shape[0], sub.nnz))
             out[other] = ties @ x[sub.indices].astype(np.float32)
+
+
+class PeerCounts:
+    """Shares of neighbours with each of a few yes/no traits (taking part in a programme,
+    aware of it), from counts kept up to date.
+
+    The traits change little from month to month, so instead of summing every row's ties
+    each month, the number of each household's neighbours with each trait is kept and
+    moved by the households whose trait changed since the last snapshot (through the ties
+    into them). The share is then the running float32 sum of that many ties, exactly as for
+    `NeighbourCounts`; rows with merged ties are summed by scipy. The values are those of
+    `network @ snapshot`, bit for bit.
+    """
+
+    def __init__(self, network: sparse.csr_matrix, traits: int):
+        n = network.shape[0]
+        self.network = network
+        self.neighbours = neighbour_counts(network)
+        self.into = network.T.tocsr()  # row p: the households that listen to p
+        self.snapshot = np.zeros((n, traits), dtype=bool, order="F")
+        self.counts = np.zeros((n, traits), dtype=np.int32, order="F")
+
+    def update(self, traits: np.ndarray) -> None:
+        """Take a new snapshot (bool, n x traits)."""
+        for k in range(traits.shape[1]):
+            now, before = traits[:, k], self.snapshot[:, k]
+            changed = np.flatnonzero(now != before)
+            if len(changed):
+                gained = now[changed]
+                self._add(k, self.into[changed[gained]].indices, 1)
+                self._add(k, self.into[changed[~gained]].indices, -1)
+        self.snapshot = np.array(traits, dtype=bool, order="F")  # a copy
+
+    def _add(self, k: int, listeners: np.ndarray, sign: int) -> None:
+        """Add `sign` to the count of each of `listeners` (repeats count again)."""
+        column, n = self.counts[:, k], len(self.counts)
+        if len(listeners) > n // 16:  # many: one count over all households
+            np.add(column, sign * np.bincount(listeners, minlength=n), out=column,
+                   casting="unsafe")
+        elif len(listeners):  # few: count the distinct ones (np.add.at is far slower)
+            rows, times = np.unique(listeners, return_counts=True)
+            column[rows] += sign * times.astype(np.int32)
+
+    def share(self, rows: np.ndarray, k: int) -> np.ndarray:
+        """`(network @ snapshot[:, k])[rows]` as float32."""
+        if self.network.nnz == 0:
+            return np.zeros(len(rows), dtype=np.float32)
+        out = self.neighbours.sum_of[self.counts[rows, k]]
+        self.neighbours._sum_merged(self.network, rows, self.snapshot[:, k], out)
         return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 #: Households from which a run uses background threads (below, they cost more than they save).
@@ -40,3 +41,17 @@ def pool(name: str, workers: int = 1) -> ThreadPoolExecutor:
             _pools[name] = ThreadPoolExecutor(max_workers=workers,
                                               thread_name_prefix=f"povsim-{name}")
         return _pools[name]
+
+
+def each(households: int, items: Sequence, fn: Callable[[object], object]) -> None:
+    """`fn(item)` for every item (which must not depend on each other); a run of this many
+    households that uses threads does the second half of them in a background thread."""
+    if not allowed(households) or len(items) < 2:
+        for item in items:
+            fn(item)
+        return
+    half = len(items) // 2
+    later = pool("each").submit(lambda: [fn(item) for item in items[half:]])
+    for item in items[:half]:
+        fn(item)
+    later.result()

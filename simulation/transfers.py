@@ -42,6 +42,10 @@ class Transfers:
         self.posts_window = _window(cfg.public_posts.start, cfg.public_posts.full_by, start)
         self.remote_half = v.remoteness >= np.median(v.remoteness)
         self.remote_third = v.remoteness >= np.quantile(v.remoteness, 2 / 3)
+        # Households never change village: which live in those villages is fixed.
+        village = model.households.village
+        self.in_remote_half = self.remote_half[village]
+        self.in_remote_third = self.remote_third[village]
         self.pension_months = sorted(cfg.pension.central_minimum)
 
     def pension(self, model: PovertyModel) -> float:
@@ -60,7 +64,8 @@ class Transfers:
             self.spent["pension"] = float(hh.elders.sum()) * amount
         if cfg.farm_subsidy.enabled and cfg.farm_subsidy.per_capita > 0:
             farming = hh.farm_base > 0
-            np.add(transfer, cfg.farm_subsidy.per_capita / 12.0, out=transfer, where=farming)
+            # x + 0.0 is x for the non-negative transfers: whole-column arithmetic, no mask.
+            transfer += cfg.farm_subsidy.per_capita / 12.0 * farming
             self.spent["farm_subsidy"] = float(hh.people_in(farming)) * (
                 cfg.farm_subsidy.per_capita / 12.0)
         filed = hh.registered | hh.left_register  # the register file, for both kinds of post
@@ -77,30 +82,32 @@ class Transfers:
     def _eco(self, model: PovertyModel, transfer: np.ndarray, filed: np.ndarray) -> None:
         hh, eco = model.households, model.config.transfers.eco_compensation
         if eco.forest_per_capita > 0:
-            remote = self.remote_third[hh.village]
-            np.add(transfer, eco.forest_per_capita / 12.0, out=transfer, where=remote)
+            remote = self.in_remote_third
+            transfer += eco.forest_per_capita / 12.0 * remote  # x + 0.0 is x (see pay)
             self.spent["eco_compensation"] = float(hh.people_in(remote)) * (
                 eco.forest_per_capita / 12.0)
         due = _posts_due(model.month, self.eco_window, eco.posts_per_registered, filed)
         if due > np.count_nonzero(hh.ranger):  # posts to fill, in a random order
             u = model.streams.uniform("transfers.rangers", model.month, hh.n)
-            can = filed & ~hh.ranger & (hh.labour > 0) & self.remote_half[hh.village]
+            can = filed & ~hh.ranger & (hh.labour > 0) & self.in_remote_half
             _fill(hh.ranger, due, can, u)
         pay = eco.ranger_pay / 12.0
-        np.add(transfer, pay / hh.size, out=transfer, where=hh.ranger)
-        self.spent["eco_compensation"] += float(np.count_nonzero(hh.ranger)) * pay
+        rangers = np.flatnonzero(hh.ranger)  # few: their rows only
+        transfer[rangers] += pay / hh.size[rangers]
+        self.spent["eco_compensation"] += float(len(rangers)) * pay
 
     def _posts(self, model: PovertyModel, filed: np.ndarray) -> None:
         hh, posts = model.households, model.config.transfers.public_posts
         due = _posts_due(model.month, self.posts_window, posts.posts_per_registered, filed)
-        # The neediest first: registered households with labour still below the line.
-        can = (hh.registered & ~hh.public_post & (hh.labour > 0)
-               & (hh.annual_income < model.line))
-        _fill(hh.public_post, due, can, hh.annual_income)
+        if due > np.count_nonzero(hh.public_post):
+            # The neediest first: registered households with labour still below the line.
+            can = (hh.registered & ~hh.public_post & (hh.labour > 0)
+                   & (hh.annual_income < model.line))
+            _fill(hh.public_post, due, can, hh.annual_income)
         pay = posts.pay / 12.0
-        wage = hh.income[:, Source.WAGE]
-        np.add(wage, pay / hh.size, out=wage, where=hh.public_post)
-        self.spent["public_posts"] = float(np.count_nonzero(hh.public_post)) * pay
+        holders = np.flatnonzero(hh.public_post)  # few: their rows only
+        hh.income[holders, Source.WAGE] += pay / hh.size[holders]
+        self.spent["public_posts"] = float(len(holders)) * pay
 
 
 def _window(first: str, full: str, start: str) -> tuple[int, int]:

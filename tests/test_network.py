@@ -23,3 +23,21 @@ def test_product_rows_equals_whole_product(share):
     column = np.asfortranarray(x)[:, 2]  # a strided column, as the model passes them
     assert np.array_equal(product_rows(network, rows, column), whole[rows, 2])
 
+
+
+def test_peer_counts_kept_up_to_date_equal_the_product():
+    from simulation.network import PeerCounts
+
+    rng = np.random.default_rng(8)
+    n = 20_000
+    village = np.sort(rng.integers(0, 200, n)).astype(np.int32)
+    network = build_network(village, 200, 6, 0.1, Streams(4))
+    peers = PeerCounts(network, 3)
+    taking_part = np.zeros((n, 3), dtype=bool, order="F")
+    for share_changed in (0.3, 0.01, 0.0, 0.05, 0.5):  # joins and leaves, month by month
+        taking_part ^= rng.random((n, 3)) < share_changed
+        peers.update(taking_part)
+        whole = network @ taking_part.astype(np.float32)
+        rows = np.flatnonzero(rng.random(n) < 0.3)
+        for k in range(3):
+            assert np.array_equal(peers.share(rows, k), whole[rows, k])  # bit for bit

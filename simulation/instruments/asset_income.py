@@ -38,6 +38,6 @@ class AssetIncome(InstrumentBase):
             return
         pool = self.capital * self.cfg.return_rate / 12.0 * self.cfg.share_to_households
         per_household = pool / self.beneficiary.sum()
-        dividends = hh.income[:, Source.PROPERTY]  # a column: added to in place, no gather
-        np.add(dividends, per_household / hh.size, out=dividends, where=self.beneficiary)
+        rows = np.flatnonzero(self.beneficiary)  # registered households: a few rows
+        hh.income[rows, Source.PROPERTY] += per_household / hh.size[rows]
         self.dividends_paid += pool

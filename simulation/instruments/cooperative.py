@@ -44,16 +44,19 @@ class CooperativeIndustry(TakeUp):
         by_village = np.argsort(villages, kind="stable")  # keeps the joiners' order
         starts = np.flatnonzero(np.diff(villages[by_village], prepend=-1))
         ends = np.append(starts[1:], len(rows))
+        coops_in: dict[int, list[int]] = {}  # village -> its co-ops, in index order
+        for c, v in enumerate(coops.village.tolist()):
+            coops_in.setdefault(v, []).append(c)
         # Villages in order of their first joiner (that order numbers any new co-ops).
         for s, e in sorted(zip(starts, ends, strict=True), key=lambda se: by_village[se[0]]):
             joiners = rows[by_village[s:e]]
             v = int(villages[by_village[s]])
             place = np.empty(len(joiners), dtype=np.int64)
             taken = 0
-            here = np.flatnonzero(coops.village == v)
+            here = coops_in.get(v, [])
             if len(here) == 0:
-                here = [coops.add(v, int(model.villages.product[v]),
-                                  max(cfg.member_capacity * model.scale, 1.0))]
+                here = coops_in[v] = [coops.add(v, int(model.villages.product[v]),
+                                                max(cfg.member_capacity * model.scale, 1.0))]
             for c in here:  # fill co-ops with room in index order
                 room = int(np.ceil(coops.capacity[c])) - int(coops.members[c])
                 take = min(max(room, 0), len(joiners) - taken)

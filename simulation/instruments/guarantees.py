@@ -112,8 +112,10 @@ class DrinkingWater(GuaranteeWorks):
         if not lacking.any():
             return
         n_v = model.villages.n
-        registered = np.bincount(hh.village, weights=lacking & hh.registered, minlength=n_v)
-        others = np.bincount(hh.village, weights=lacking, minlength=n_v)
+        rows = np.flatnonzero(lacking)  # households lacking water, per village (as floats)
+        registered = np.bincount(hh.village[rows[hh.registered[rows]]],
+                                 minlength=n_v).astype(float)
+        others = np.bincount(hh.village[rows], minlength=n_v).astype(float)
         rng = model.streams.rng(f"guarantee.{self.key}", model.month)
         k = self.units(model, self.cfg.cost_per_village * model.scale_cost, rng)
         if k <= 0:
@@ -122,6 +124,8 @@ class DrinkingWater(GuaranteeWorks):
         order = np.lexsort((rng.random(len(candidates)), -others[candidates],
                             -registered[candidates]))
         built = candidates[order[:k]]
-        hh.deficit[np.isin(hh.village, built), self.deficit] = False
+        done = np.zeros(n_v, dtype=bool)
+        done[built] = True
+        hh.deficit[done[hh.village], self.deficit] = False
         self.closed = len(built)
         self.charge(len(built) * self.cfg.cost_per_village * model.scale_cost)

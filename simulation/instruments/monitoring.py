@@ -73,7 +73,9 @@ class Monitoring(InstrumentBase):
         self.found = max(len(checked) - len(renewed), 0)
         supported = self.support_left > 0
         target = line * cfg.support_margin / 12.0
-        gap = np.where(supported, np.maximum(target - hh.income.sum(axis=1), 0.0), 0.0)
+        gap = np.zeros(hh.n)  # the supported households' rows only (few)
+        rows = np.flatnonzero(supported)
+        gap[rows] = np.maximum(target - hh.income[rows].sum(axis=1), 0.0)
         need = float((gap * hh.size).sum())
         left = money - check_cost
         if need > left:

@@ -70,9 +70,10 @@ class TakeUp(InstrumentBase):
                                   & ~hh.participating[:, self.k])
         if len(rows):
             rows = choose_rows(model.config.behaviour, hh, self.k, self.key, rows,
-                               self.expected_gain(model, rows),
-                               self.ability(model, rows), self.cfg.risk,
-                               model.peer_share(rows, self.k), slots, month, model.streams)
+                               lambda some: (self.expected_gain(model, some),
+                                             self.ability(model, some),
+                                             model.peer_share(some, self.k)),
+                               self.cfg.risk, slots, month, model.streams)
         if len(rows):
             hh.participating[rows, self.k] = True
             hh.joined[rows, self.k] = month
