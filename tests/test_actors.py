@@ -136,6 +136,7 @@ def test_material_help_is_a_transfer():
                                 "instruments.minimum_living.enabled": False,
                                 "instruments.asset_income.enabled": False,
                                 "instruments.medical.enabled": False,
+                                "instruments.followup.enabled": False,
                                 "transfers.pension.enabled": False,
                                 "transfers.farm_subsidy.enabled": False,
                                 "transfers.eco_compensation.enabled": False,

@@ -31,7 +31,8 @@ def test_the_deadline_empties_the_register(shipped) -> None:
 
 def test_without_the_deadline_quota_the_register_stays(shipped) -> None:
     off = run(small({"instruments.registration.deadline_quota": False}, months=84), seed=4)
-    assert off.monthly.set_index("date")["registered_poor_incidence"]["2020-12"] > 0.002
+    # Reviews of the whole register shrink it by verified exits alone, but do not empty it.
+    assert off.monthly.set_index("date")["registered_poor_incidence"]["2020-12"] > 0.0
 
 
 def test_exits_minus_entries_are_the_net_fall() -> None:
