@@ -21,7 +21,7 @@ from simulation.scenario import Scenario, get_dotted
 PROGRAMME_INSTRUMENTS = (
     "cooperative", "microcredit", "asset_income", "ecommerce", "tourism", "skills_training",
     "infrastructure", "relocation", "housing", "education", "medical", "water", "publicity",
-    "cadre_training", "monitoring",
+    "cadre_training", "monitoring", "followup",
 )
 
 
