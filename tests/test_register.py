@@ -151,3 +151,19 @@ def test_watched_households_stay_supported_while_at_risk() -> None:
         if month == 11:
             paid = fu.delivered
     assert fu.watched.any() and fu.delivered > paid
+
+
+def test_the_monitoring_takes_over_the_follow_up_watch_list() -> None:
+    """In 2021-01 the transition's monitoring carries on the follow-up's watch list: the
+    follow-up, over at its end, leaves the list as it was, and nobody watched in 2020-12
+    and still at risk is dropped for want of a new search."""
+    model = PovertyModel(small(households=1500, months=86), seed=6)
+    fu, mon = model.instruments["followup"], model.instruments["monitoring"]
+    while model.label < "2021-01":
+        model.step()
+    handed = fu.watched.copy()
+    assert handed.any()
+    object.__setattr__(mon.cfg, "detection", 0.0)  # only the list handed over is watched
+    model.step()
+    assert (fu.watched == handed).all()
+    assert mon.watched.any() and not (mon.watched & ~handed).any()

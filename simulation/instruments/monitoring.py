@@ -46,8 +46,10 @@ class Monitoring(InstrumentBase):
         self.returns = 0.0
         month, cfg, hh = model.month, self.cfg, model.households
         if not self.active(month):
-            self.support_left[:] = 0
-            self.watched[:] = False
+            if month <= self.last:  # not started, or out of money: nobody is watched
+                self.support_left[:] = 0
+                self.watched[:] = False
+            # After its end the list stays as it was, for the successor to take over.
             return
         if month == self.first and self.takes_over in model.instruments:
             before = model.instruments[self.takes_over]
