@@ -12,6 +12,10 @@ from __future__ import annotations
 from simulation.scenario import Delivery, Instrument
 from simulation.timeline import month_index
 
+class BudgetWarning(UserWarning):
+    """An entitlement's budget ran out before its end: people who qualified went unpaid."""
+
+
 #: Share of the remaining budget a campaign may spend in one month (front-loading).
 CAMPAIGN_RATE = 0.25
 #: Central special poverty funds by year, bn yuan (recollection U; they sum to the 660.1 bn of
@@ -34,6 +38,11 @@ class Ledger:
     `start` is the first simulated month (YYYY-MM) and `scale` the ratio of simulated to
     represented households (budgets are in real yuan for the represented region)."""
 
+    #: An entitlement pays everyone who qualifies from whatever is left of its budget, not
+    #: paced over the months (pacing would cut payments in the months of most need); its
+    #: budget running out before its end is an artefact a run warns about.
+    entitlement: bool = False
+
     def __init__(self, cfg: Instrument, start: str, scale: float):
         self.cfg = cfg
         self.first = month_index(cfg.start, start)
@@ -47,6 +56,7 @@ class Ledger:
         self.delivered = 0.0
         self.overhead = 0.0
         self.month_spent = 0.0
+        self.ran_out: int | None = None  # first open month that ended with no money left
 
     def is_open(self, month: int) -> bool:
         return self.cfg.enabled and self.first <= month <= self.last
@@ -64,6 +74,8 @@ class Ledger:
         """Money this month may use: routine spreads the rest evenly, campaigns front-load."""
         if not self.active(month):
             return 0.0
+        if self.entitlement:
+            return self.spendable
         even = self.spendable / (self.last - month + 1)
         if self.cfg.delivery == Delivery.CAMPAIGN:
             return min(self.spendable, max(even, CAMPAIGN_RATE * self.spendable))
@@ -101,3 +113,9 @@ class Ledger:
 
     def begin_month(self) -> None:
         self.month_spent = 0.0
+
+    def end_month(self, month: int) -> None:
+        """Note the month the money ran out, if it did before the last month."""
+        if (self.ran_out is None and self.budget > 0 and month < self.last
+                and self.is_open(month) and self.spendable <= 1e-9 * self.budget):
+            self.ran_out = month

@@ -222,6 +222,8 @@ class PovertyModel(mesa.Model):
                 exits, returns = poverty.transition(hh, poor)
             self.transition.assess(self, poor)
             self._drift_attitudes()
+        for inst in self.instruments.values():
+            inst.end_month(self.month)
         with timed("smith"):
             self.month_spending = (sum(i.month_spent for i in self.instruments.values())
                                    + self.actors.month_spent)

@@ -17,8 +17,3 @@ from simulation.instruments.monitoring import Monitoring
 class Followup(Monitoring):
     key = "followup"
     takes_over = None
-
-    def allowance(self, month: int) -> float:
-        """Help for a household found at risk is not paced over the months: a month may use
-        all that is left (as for dibao), so a year of many shocks is not cut short."""
-        return self.spendable if self.active(month) else 0.0

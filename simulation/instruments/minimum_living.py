@@ -35,6 +35,7 @@ def low_labour(hh) -> np.ndarray:
 
 class MinimumLiving(TakeUp):
     key = "minimum_living"
+    entitlement = True  # top-ups to the standard, paid in the years the need is largest
 
     def standard(self, model: PovertyModel) -> float:
         """Standard in yuan per person per year for the current month."""
@@ -69,12 +70,6 @@ class MinimumLiving(TakeUp):
         gap = np.maximum(standard - market, 0.0)
         hh.annual_by_source[enrolled, Source.TRANSFER] += gap[enrolled]
         hh.annual_income[enrolled] += gap[enrolled]
-
-    def allowance(self, month: int) -> float:
-        """Dibao is an entitlement: top-ups are paid from whatever is left of the budget, not
-        paced over the months (pacing would cut the top-ups of enrolled households below
-        the standard in the years the need is largest)."""
-        return self.spendable if self.active(month) else 0.0
 
     def step(self, model: PovertyModel) -> None:
         # Other income does not change while this programme acts (it adds its own top-up only),

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 class Monitoring(InstrumentBase):
     key = "monitoring"
+    #: Everyone found at risk is helped ('monitor all who should be, help all who need it'):
+    #: a month may use all that is left, so a year of many shocks is not cut short.
+    entitlement = True
     #: The instrument whose watch list this one takes over in its first month (the
     #: transition's monitoring carries on the follow-up of exited households).
     takes_over: str | None = "followup"

@@ -11,6 +11,7 @@ import json
 import platform
 import subprocess
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,8 +21,10 @@ import pandas as pd
 
 import simulation
 from simulation import fingerprint
+from simulation.ledger import BudgetWarning
 from simulation.model import PovertyModel
 from simulation.scenario import Scenario
+from simulation.timeline import month_label
 
 #: Summary outcomes reported for every run (see `summarise`).
 SUMMARY_DATES = ("2016-12", "2020-12", "2025-12")
@@ -98,6 +101,23 @@ def summarise(df: pd.DataFrame) -> dict[str, float]:
     return s
 
 
+def budgets_run_out(model: PovertyModel) -> dict[str, str]:
+    """Instruments whose money ran out before their last month, with the month; a warning
+    for each entitlement among them (its unpaid claimants shape the results)."""
+    out = {}
+    for key, inst in model.instruments.items():
+        if inst.ran_out is None:
+            continue
+        out[key] = month_label(model.config.start, inst.ran_out)
+        if inst.entitlement:
+            warnings.warn(BudgetWarning(
+                f"{model.config.name}: instruments.{key}.budget ({inst.cfg.budget:.3g} yuan) "
+                f"ran out in {out[key]}, before its end {inst.cfg.end}; households who "
+                f"qualified after that were not paid. Raise the budget if that was not meant."),
+                stacklevel=3)
+    return out
+
+
 def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], None] | None
         = None, keep_model: bool = False) -> RunResult:
     """Run one scenario with one seed to the end and return its tables."""
@@ -110,6 +130,7 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
             progress(model.month)
     monthly = model.series()
     seed_used = model.seed_value
+    run_out = budgets_run_out(model)
     meta = {
         "model_version": simulation.__version__, "git_commit": git_commit(),
         "scenario_name": scenario.name, "scenario_hash": scenario.content_hash(),
@@ -120,6 +141,7 @@ def run(scenario: Scenario, seed: int | None = None, progress: Callable[[int], N
         "setup_seconds": round(setup_seconds, 3),
         "run_seconds": round(time.perf_counter() - started, 3),
         "python": platform.python_version(), "scenario_yaml": scenario.to_yaml(),
+        "budgets_run_out": run_out,
         "timings": {k: round(v, 4) for k, v in sorted(model.timings.items(),
                                                        key=lambda kv: -kv[1])},
     }

@@ -84,3 +84,14 @@ def test_the_means_test_counts_other_transfers():
     market = (100.0 + 50.0 * np.arange(10)) * 12.0
     expected = 20.0 + np.maximum(STANDARD_2014 - market[:3] - 240.0, 0.0) / 12.0
     assert np.allclose(hh.income[:3, Source.TRANSFER], expected)
+
+
+def test_the_month_the_money_ran_out_is_noted():
+    model, inst = _setup(500.0)
+    inst.step(model)
+    inst.end_month(0)
+    assert inst.ran_out == 0  # spent to the last yuan in its first month
+    model, inst = _setup(1e9)
+    inst.step(model)
+    inst.end_month(0)
+    assert inst.ran_out is None
