@@ -12,6 +12,7 @@ from __future__ import annotations
 from simulation.scenario import Delivery, Instrument
 from simulation.timeline import month_index
 
+
 class BudgetWarning(UserWarning):
     """An entitlement's budget ran out before its end: people who qualified went unpaid."""
 
