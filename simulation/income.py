@@ -8,7 +8,9 @@ Each source has its own driver (docs/model.md §3.3):
   leaves farm work;
 - wages follow the migrant wage series (`economy.labour_market`), the wage multiplier
   (training) and migrant employment (the 2020 epidemic); members who leave for migrant work
-  add their contribution (`simulation/labour.py`);
+  send their contribution home (`simulation/labour.py`), which the NBS survey counts as
+  transfer income (money sent or brought back by members working away), so it is kept
+  there, not among the wages;
 - a persistent household shock (a yearly AR(1) in log income) moves both, so the same
   households stay poor or well off for a few years and churn around the line has a size;
 - programmes, actors and transfers add to them after this (`simulation/transfers.py`, the
@@ -50,9 +52,10 @@ def market_income(model: PovertyModel) -> None:
     if labour.farm_loss > 0:
         farm *= terms.farm_kept
     hh.income[:, Source.FARM] = farm
-    hh.income[:, Source.WAGE] = ((hh.wage_base * hh.wage_multiplier * terms.persistent
-                                  + terms.migrant) * model.wage_index
-                                 * model.migrant_employment)
+    wage_level = model.wage_index * model.migrant_employment
+    hh.income[:, Source.WAGE] = hh.wage_base * hh.wage_multiplier * terms.persistent * wage_level
+    # What the members who left for work send home (the transfers are added to it later).
+    hh.income[:, Source.TRANSFER] = terms.migrant * wage_level
 
 
 class IncomeTerms:
