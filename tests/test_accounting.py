@@ -33,7 +33,9 @@ def test_transfers_equal_minimum_living_and_illness_relief_delivered():
                                 "transfers.eco_compensation.enabled": False,
                                 # its checks are spending but not income
                                 "instruments.followup.enabled": False,
-                                "economy.labour_market.remittances.share": 0.0}, months=36),
+                                "economy.labour_market.remittances.share": 0.0,
+                                # what migrants send home is transfer income too
+                                "economy.labour_market.migration_rate": 0.0}, months=36),
                          seed=2)
     paid = transfers_paid(model, 36)
     medical = model.instruments["medical"]
