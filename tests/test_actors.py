@@ -137,6 +137,8 @@ def test_material_help_is_a_transfer():
                                 "instruments.asset_income.enabled": False,
                                 "instruments.medical.enabled": False,
                                 "instruments.followup.enabled": False,
+                                # what migrants send home is transfer income too
+                                "economy.labour_market.migration_rate": 0.0,
                                 "transfers.pension.enabled": False,
                                 "transfers.farm_subsidy.enabled": False,
                                 "transfers.eco_compensation.enabled": False,
