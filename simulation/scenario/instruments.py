@@ -297,7 +297,8 @@ class MonitoringParams(Instrument):
                    "2021-2025)")
     end: str = P("2025-12", "Last month (YYYY-MM).", "003 l.162 (five-year transition)")
     budget: NonNegative = P(20 * M, "Total budget in yuan for the represented region "
-                            "(~200 yuan a household over 2021-2025; archetypes set their own).",
+                            "(~200 yuan a household over 2021-2025; archetypes set their own); "
+                            "a month may use all that is left (help is not paced).",
                             "assumption (003 l.81, l.105: dynamic monitoring after 2020)")
     eligibility: Eligibility = Eligibility.ALL
     risk_margin: float = P(1.3, "Households below line x margin, or hit by illness or a "
