@@ -12,9 +12,12 @@ earlier has no register before it, and says so with a warning.
 yearly review corrects part of each persistent bias (look-backs, democratic appraisal). A
 registered household's exit is *verified* when its assessed annual income is above the line
 times a margin and, from the 2016 exit rules on (`criteria_from`), the non-income criteria
-hold (simulation/guarantees.py). From `quota_from` (2016, after the 2015 decision to end
-poverty by 2020) the county's exit plan sets a quota so that the register empties by the
-deadline (registered people / reviews left); when verified exits fall short of it, cadres
+hold (simulation/guarantees.py). Exits follow the county's exit plan: verified exits beyond
+the plan wait for a later review, those most clearly above the bar leaving first
+(`plan_caps_exits`; before 2016 the plan is `early_plan_share` of the register). From
+`quota_from` (2016, after the 2015 decision to end poverty by 2020) the plan is a quota so
+that the register empties by the deadline (registered people / reviews left); when verified
+exits fall short of it, cadres
 fill part of the shortfall with 'paper exits' of households that fail the criteria, closest
 to passing first, with a probability that rises with their village's formalism (000 §4.2);
 at the deadline's review every household still registered leaves. Unregistered households
@@ -134,12 +137,14 @@ class Registration(InstrumentBase):
         criteria_ok = (guaranteed(hh, rows) if model.month >= self.criteria_from
                        else np.ones(len(rows), dtype=bool))
         self._report_criteria(hh, rows[was], income_ok[was], ~hh.deficit[rows[was]])
-        leave = was & income_ok & criteria_ok
-        if cfg.deadline_quota and left >= 1 and model.month >= self.quota_from:
-            # The county's plan counts the whole register, reviewed or not.
-            leave |= self._paper_exits(model, rows, was & ~leave, seen / (line * bar),
-                                       float(hh.size[hh.registered].sum()) / left,
-                                       float(hh.size[rows[leave]].sum()), final=final)
+        verified = was & income_ok & criteria_ok
+        closeness = seen / (line * bar)
+        plan = self.planned(model, left)
+        leave = (self._within_plan(hh, rows, verified, closeness, plan)
+                 if cfg.plan_caps_exits and not final else verified)
+        if self.quota_applies(model, left):  # a shortfall only when too few pass at all
+            leave |= self._paper_exits(model, rows, was & ~verified, closeness, plan,
+                                       float(hh.size[rows[verified]].sum()), final=final)
         # Households under follow-up after their exit are helped there, not registered again
         # (the 'four no-removals': policies and help stay; followup.py).
         followed = model.instruments["followup"].watched[rows]
@@ -160,6 +165,31 @@ class Registration(InstrumentBase):
         self.returns = float(hh.size[joining[hh.left_register[joining]]].sum())
         hh.left_register[joining] = False
         hh.keeps_policy[joining] = False
+
+    def quota_applies(self, model: PovertyModel, left: int) -> bool:
+        """Whether this review has a deadline quota (from `quota_from` to the deadline)."""
+        return self.cfg.deadline_quota and left >= 1 and model.month >= self.quota_from
+
+    def planned(self, model: PovertyModel, left: int) -> float:
+        """People the county's exit plan exits at this review. The plan counts the whole
+        register, reviewed or not: under the deadline quota, registered people / reviews
+        left; before it, `early_plan_share` of them."""
+        registered = float(model.households.size[model.households.registered].sum())
+        if self.quota_applies(model, left):
+            return registered / left
+        return self.cfg.early_plan_share * registered
+
+    @staticmethod
+    def _within_plan(hh, rows: np.ndarray, leave: np.ndarray, closeness: np.ndarray,
+                     plan: float) -> np.ndarray:
+        """`leave` (a mask over `rows`) cut to the plan: verified exits most clearly above
+        the bar first, until the plan's people are reached."""
+        passing = np.flatnonzero(leave)
+        passing = passing[np.argsort(-closeness[passing], kind="stable")]
+        people = np.cumsum(hh.size[rows[passing]])
+        out = np.zeros(len(rows), dtype=bool)
+        out[passing[people <= plan]] = True
+        return out
 
     def _paper_exits(self, model: PovertyModel, rows: np.ndarray, failing: np.ndarray,
                      closeness: np.ndarray, quota: float, verified: float,

@@ -95,6 +95,16 @@ class RegistrationParams(Instrument):
                         "(before it, exits are verified exits only).", "O: CPC Central "
                         "Committee and State Council, Decision on winning the fight against "
                         "poverty (2015-11): the 2020 goal for every registered household")
+    plan_caps_exits: bool = P(True, "Verified exits at a review are capped at the county's "
+                              "exit plan, households most clearly passing first (the rest "
+                              "wait for a later review); not at the deadline's review.",
+                              "003 'Policy convergence path' and 004 §1 (exits by county "
+                              "plan, year by year); reference-figures.md (the register fell "
+                              "in yearly steps, not at once)")
+    early_plan_share: Share = P(0.18, "Before `quota_from`, the exit plan's share of the "
+                                "registered people at each review.", "reference-figures.md, "
+                                "NBS poor 2013-2015 (82.49 -> 70.17 -> 55.75 M: falls of 15% "
+                                "and 21% a year); that county plans followed it, an assumption")
     deadline_quota: bool = P(True, "County exit plans set each review's exit quota so that the "
                              "register empties by the deadline: quota = registered people / "
                              "reviews left; at the deadline's review every household still "
