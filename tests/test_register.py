@@ -12,6 +12,7 @@ from simulation.runs.runner import run
 from tests.conftest import small
 
 YEARS = [str(y) for y in range(2014, 2021)]
+UNCAPPED = {"instruments.registration.plan_caps_exits": False}
 
 
 def _yearly(monthly, column):
@@ -123,7 +124,8 @@ def test_the_yearly_review_covers_the_whole_register_before_nominees() -> None:
 def test_followed_up_households_are_helped_not_registered_again() -> None:
     """After the 2016 exit rules, exited households found at risk are watched and topped
     up (the follow-up), and a watched household does not re-enter the register."""
-    model = PovertyModel(small(households=1500, months=84), seed=6)
+    # Without the plan's cap more households leave close to the line, so some are at risk.
+    model = PovertyModel(small(UNCAPPED, households=1500, months=84), seed=6)
     fu, hh = model.instruments["followup"], model.households
     rejoined_watched = 0
     while model.month < 84:
@@ -157,7 +159,7 @@ def test_the_monitoring_takes_over_the_follow_up_watch_list() -> None:
     """In 2021-01 the transition's monitoring carries on the follow-up's watch list: the
     follow-up, over at its end, leaves the list as it was, and nobody watched in 2020-12
     and still at risk is dropped for want of a new search."""
-    model = PovertyModel(small(households=1500, months=86), seed=6)
+    model = PovertyModel(small(UNCAPPED, households=1500, months=86), seed=6)
     fu, mon = model.instruments["followup"], model.instruments["monitoring"]
     while model.label < "2021-01":
         model.step()
@@ -167,3 +169,16 @@ def test_the_monitoring_takes_over_the_follow_up_watch_list() -> None:
     model.step()
     assert (fu.watched == handed).all()
     assert mon.watched.any() and not (mon.watched & ~handed).any()
+
+
+def test_exits_follow_the_county_plan() -> None:
+    """Verified exits beyond the plan wait: at the first review (before the 2016 quota) no
+    more than `early_plan_share` of the registered people leave; without the cap, more do."""
+    fixed = {"population.demography.enabled": False}
+    capped = run(small(fixed, months=12), seed=4).monthly.set_index("date")
+    free = run(small(fixed | {"instruments.registration.plan_caps_exits": False}, months=12),
+               seed=4).monthly.set_index("date")
+    people = float((capped["poor_people"] / capped["income_poverty_incidence"]).median())
+    registered = capped["registered_poor_incidence"]["2014-11"] * people
+    assert 0 < capped["official_exits"]["2014-12"] <= 0.18 * registered + 1e-6
+    assert free["official_exits"]["2014-12"] > capped["official_exits"]["2014-12"]
