@@ -92,7 +92,7 @@ class RegistrationParams(Instrument):
                            "Opinions on establishing a poverty exit mechanism (2016-04); "
                            "reference-figures.md, The register")
     quota_from: str = P("2016-01", "First review with an exit quota from the county exit plans "
-                        "(before it, exits are verified exits only).", "O: CPC Central "
+                        "(before it, no quota and no paper exits).", "O: CPC Central "
                         "Committee and State Council, Decision on winning the fight against "
                         "poverty (2015-11): the 2020 goal for every registered household")
     plan_caps_exits: bool = P(True, "Verified exits at a review are capped at the county's "
