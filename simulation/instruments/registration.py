@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.guarantees import guaranteed
-from simulation.households import Deficit
+from simulation.households import Deficit, HouseholdTable
 from simulation.instruments.base import InstrumentBase
 from simulation.timeline import calendar_month_of, month_index, parse_month, year_of
 
@@ -180,8 +180,8 @@ class Registration(InstrumentBase):
         return self.cfg.early_plan_share * registered
 
     @staticmethod
-    def _within_plan(hh, rows: np.ndarray, leave: np.ndarray, closeness: np.ndarray,
-                     plan: float) -> np.ndarray:
+    def _within_plan(hh: HouseholdTable, rows: np.ndarray, leave: np.ndarray,
+                     closeness: np.ndarray, plan: float) -> np.ndarray:
         """`leave` (a mask over `rows`) cut to the plan: verified exits most clearly above
         the bar first, until the plan's people are reached."""
         passing = np.flatnonzero(leave)
