@@ -72,10 +72,11 @@ class Ledger:
         return self.is_open(month) and self.spendable > 1e-9
 
     def allowance(self, month: int) -> float:
-        """Money this month may use: routine spreads the rest evenly, campaigns front-load."""
+        """Money this month may use: routine spreads the rest evenly, campaigns front-load,
+        demand-led instruments and entitlements may use all that is left."""
         if not self.active(month):
             return 0.0
-        if self.entitlement:
+        if self.entitlement or self.cfg.delivery == Delivery.DEMAND:
             return self.spendable
         even = self.spendable / (self.last - month + 1)
         if self.cfg.delivery == Delivery.CAMPAIGN:

@@ -47,7 +47,8 @@ MECHANISMS: tuple[str, ...] = (
     "registration.noise", "registration.order", "registration.nomination",
     "registration.bias", "registration.paper",
     "guarantee.housing", "guarantee.education", "guarantee.medical", "guarantee.water",
-    "monitoring.detect", "followup.detect", "microcredit.default", "relocation",
+    "monitoring.detect", "followup.detect", "microcredit.default", "microcredit.rating",
+    "relocation",
     # actors beyond government
     "enterprises.join", "enterprises.pick", "social.formation", "social.material",
     "social.capacity",

@@ -53,4 +53,5 @@ def mock_model(households: HouseholdTable | None = None, overrides: dict | None 
         villages=SimpleNamespace(n=villages, product=np.zeros(villages, dtype=np.int32)),
         product_shock=np.ones(config.cooperatives.products),
         farm_factor=np.ones(villages),
+        instruments={},  # no register: means tests read income as it is
         peer_share=lambda rows, k: np.zeros(len(rows), dtype=np.float32))

@@ -44,6 +44,7 @@ OUTPUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "income_growth": (("fraction_per_year",), "flow"),
     "income_transfer_share": (("share",), "flow"),
     "people_lifted": (("people",), "flow"),
+    "register_net_fall": (("people", "households"), "flow"),
     "exits": (("people", "households"), "flow"),
     "returns_to_poverty": (("people", "households"), "flow"),
     "microcredit_participation": (("share",), "stock"),
@@ -157,6 +158,9 @@ class Target(Strict):
                              "basis 'survey' (use registered_poor_incidence for the register)")
         if self.model_output == "registered_poor_incidence" and self.basis != "register":
             raise ValueError("registered_poor_incidence is the register; expected basis "
+                             "'register'")
+        if self.model_output == "register_net_fall" and self.basis != "register":
+            raise ValueError("register_net_fall is the register's net fall; expected basis "
                              "'register'")
         if self.population.group == "urban":
             raise ValueError("the model simulates rural households: an urban figure belongs "
@@ -439,6 +443,13 @@ def model_value(target: Target, monthly: pd.DataFrame, households_represented: f
     size_mean = people / households_represented
     # Every count column of the monthly table is in people (the recorder sums household
     # sizes); households are people / the region's mean household size.
+    if out == "register_net_fall":
+        # "Reduced N people in poverty": official exits minus the reviews' entries, i.e.
+        # the fall from the register as first identified (identification is not an entry).
+        count_people = float(rows["official_exits"].sum() - rows["register_entries"].sum())
+        count = count_people if target.unit == "people" else count_people / size_mean
+        return count * _count_scale(target, monthly, people, households_represented,
+                                    region_people)
     if out in ("people_lifted", "exits"):
         column = "official_exits" if target.basis == "register" else "exits"
     elif out == "returns_to_poverty":

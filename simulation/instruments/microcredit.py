@@ -7,6 +7,10 @@ product's price, and repays the principal in equal monthly instalments out of sa
 borrowers who cannot meet an instalment, or who are poor when a shock hits, default more
 often
 (seed 002 §2; reference-figures.md: take-up 2% to 27%, overdue 0.26% to 37%).
+
+Loans are made on demand (the budget is not paced in yearly allotments) to households that
+banks and cadres have credit-rated; rating reaches every village over `rating_months` from
+the start, so take-up rises over about two years, as it did in 2014-2016.
 """
 
 from __future__ import annotations
@@ -31,10 +35,16 @@ class Microcredit(TakeUp):
         super().__init__(model, cfg)
         self.defaults = 0
         self.bank_losses = 0.0
+        # Each household's place in the rating order (0 first, 1 last), fixed at set-up.
+        self.rating_place = model.streams.rng("microcredit.rating").random(model.households.n)
 
     def can_use(self, model: PovertyModel) -> np.ndarray:
         hh = model.households
-        return (hh.labour > 0) & (hh.head_age < 65) & (hh.loan_left == 0)
+        return (hh.labour > 0) & (hh.head_age < 65) & (hh.loan_left == 0) & self.rated(model)
+
+    def rated(self, model: PovertyModel) -> np.ndarray:
+        """Households credit-rated by this month: each has a fixed place in the rating order."""
+        return self.rating_place < (model.month - self.first + 1) / self.cfg.rating_months
 
     def ability(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
         hh = self.households(model, rows)

@@ -2,7 +2,10 @@
 
 Households without able labour (elderly, ill) whose income (all of it, other transfers
 included: the means test counts a family's whole income) is below the standard may apply
-once aware; enrolled households receive the gap each month. This is
+once aware; enrolled households receive the gap each month. The means test counts income
+as the village cadres assess it, with the register's persistent error (concealment, their
+judgement; `means_test_error`), so some who qualify are refused or paid too little and
+some who do not are paid (reference-figures.md: large inclusion and exclusion errors). This is
 the social-security floor of the 2015 exit plan (reference-figures.md, ~20M people): from
 `floor_from` cadres also enrol registered households that qualify without waiting for them
 to apply.
@@ -106,8 +109,17 @@ class MinimumLiving(TakeUp):
     def assessed_income(self, model: PovertyModel) -> np.ndarray:
         """Annual income per capita the means test counts: every source, the other
         transfers (pensions, remittances, subsidies) included, before dibao's own top-up,
-        which is paid last in the month (the dibao rules count a family's whole income)."""
-        return self._cached("assessed", lambda: model.households.income.sum(axis=1) * 12.0)
+        which is paid last in the month (the dibao rules count a family's whole income), as
+        the cadres read it (`means_test_error`)."""
+        return self._cached("assessed", lambda: model.households.income.sum(axis=1) * 12.0
+                            * self.reading(model))
+
+    def reading(self, model: PovertyModel) -> np.ndarray | float:
+        """Assessed / true income: the register's persistent error, or 1 without it."""
+        registration = model.instruments.get("registration")
+        if not self.cfg.means_test_error or registration is None:
+            return 1.0
+        return registration.persistent_factor(model)
 
     def gap(self, model: PovertyModel) -> np.ndarray:
         """Annual shortfall of assessed income below the standard, per capita (>= 0)."""

@@ -83,6 +83,15 @@ class Registration(InstrumentBase):
         hidden = 1.0 - hh.conceal[rows] * c.conceal_strength
         return hh.annual_income[rows] * hidden * np.exp(sd * error)
 
+    def persistent_factor(self, model: PovertyModel) -> np.ndarray:
+        """How the village's cadres persistently read each household's income (observed /
+        true, without this month's noise): concealment and the carried bias. Other means tests
+        done from the same household files (dibao) share it."""
+        hh, c = model.households, model.config.cadres
+        sd = model.cadres.assessment_sd(c.assessment_error)[hh.village]
+        hidden = 1.0 - hh.conceal * c.conceal_strength
+        return hidden * np.exp(sd * np.sqrt(self.cfg.bias_share) * self.bias)
+
     def affordable(self, model: PovertyModel, rows: np.ndarray,
                    first: np.ndarray | None = None) -> np.ndarray:
         """The rows whose assessment this month's money pays for: the rows in `first` (a

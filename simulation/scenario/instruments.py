@@ -26,6 +26,7 @@ class Delivery(StrEnum):
     ROUTINE = "routine"  # budget spread evenly over the remaining months
     CAMPAIGN = "campaign"  # front-loaded: spends faster at the start
     RAMP = "ramp"  # spends more each year, as the special poverty funds grew (ledger.py)
+    DEMAND = "demand"  # no pacing: any month may use what is left (loans made on demand)
 
 
 class Instrument(Strict):
@@ -42,7 +43,8 @@ class Instrument(Strict):
                                  "(target group); 002 §2")
     delivery: Delivery = P(Delivery.RAMP, "Pacing: `ramp` spends more each year as the "
                            "central special poverty funds grew (43 bn yuan in 2014 to 146 bn in "
-                           "2020), `routine` evenly, `campaign` front-loaded.",
+                           "2020), `routine` evenly, `campaign` front-loaded, `demand` as "
+                           "households take it up (no pacing).",
                            "reference-figures.md: central special funds 660.1 bn over 2013-"
                            "2020 (O); yearly amounts recollection (U), they sum to it; 003 "
                            "'from concentrated operations to normal progress'")
@@ -156,6 +158,12 @@ class MinimumLivingParams(TakeUpInstrument):
         0.5, "Share of qualifying households already receiving dibao when the run starts.",
         "assumption: rural dibao had ~54 M recipients in 2013 (MCA statistics, recollection "
         "U), about half the rural people without able labour below the standard")
+    means_test_error: bool = P(True, "The means test counts income as the village cadres "
+                               "assess it, with the register's persistent error (concealment, "
+                               "judgement), not as it is.", "reference-figures.md: dibao "
+                               "targeting by income shows large inclusion and exclusion errors "
+                               "(R); the same cadres and household files as the register "
+                               "(001 'Target groups'), an assumption")
     floor_from: str = P("2016-09", "From this month cadres enrol every registered household that "
                         "qualifies, whether or not it has applied (the social-security floor "
                         "of the exit plan).", "O: guideline on linking rural minimum living "
@@ -192,6 +200,18 @@ class AssetIncomeParams(Instrument):
 class MicrocreditParams(TakeUpInstrument):
     budget: NonNegative = 25 * M
     start: str = "2015-01"
+    delivery: Delivery = P(Delivery.DEMAND, "Loans on demand: banks lend to every rated "
+                           "registered household that applies, and the budget (interest "
+                           "subsidy and risk fund) pays as loans are made, not in yearly "
+                           "allotments.", "O: 2014 guidance on poverty micro-credit (no "
+                           "collateral, benchmark rate, fiscal interest subsidy, county risk "
+                           "fund); reference-figures.md: take-up 2% (2014) to 26.7% (2016)")
+    rating_months: int = P(24, "Months from the start to credit-rate every household (banks "
+                           "and cadres, village by village, in random order); a household "
+                           "borrows only once rated.", "O: 2014 guidance (credit rating of "
+                           "registered households before lending); reference-figures.md: "
+                           "take-up 2% (2014) to 26.7% (2016), about two years; the length "
+                           "an assumption", ge=1)
     loan_size: Positive = P(40000.0, "Average loan per household (yuan, max 50,000).",
                             "reference-figures.md: up to 50,000, average ~38-40k (O)",
                             le=50000.0)

@@ -43,6 +43,17 @@ def test_exits_minus_entries_equal_the_net_fall_in_people() -> None:
     assert exits > 0 and entries > 0
     fall = registered["2014-12"] - registered["2019-12"]
     assert exits - entries == pytest.approx(fall, rel=1e-3)
+    # "Reduced N people in poverty" (register_net_fall) is that same net fall, counted from
+    # the register as first identified when the period starts with the identification.
+    net = model_value(_flow("register_net_fall", "2015-01", "2019-12"), monthly, households,
+                      0.0)
+    assert net == pytest.approx(fall, rel=1e-3)
+    from_identified = model_value(_flow("register_net_fall", "2014-01", "2019-12"), monthly,
+                                  households, 0.0)
+    assert from_identified == pytest.approx(registered["2014-11"] - registered["2019-12"],
+                                            rel=1e-3)
+    assert from_identified < model_value(_flow("people_lifted", "2014-01", "2019-12"),
+                                         monthly, households, 0.0)  # gross counts re-entries
 
 
 def test_register_returns_are_reentries_of_people_who_had_left(monthly) -> None:

@@ -26,7 +26,9 @@ def test_loan_size_is_capped_at_50000():
 
 
 def test_who_can_borrow_and_what_a_place_costs():
-    model, inst = _setup(**{"instruments.microcredit.delivery": "routine"})
+    model, inst = _setup(**{"instruments.microcredit.delivery": "routine",
+                            "instruments.microcredit.rating_months": 1})
+    model.month = 12  # 2015-01, the start: rated in one month, everyone is rated
     # working age (under 65) with labour and no loan running
     assert inst.can_use(model).tolist() == [True] * 8 + [False] * 2
     # the interest subsidy of the whole term: 40,000 x 4.35% x 3 years
@@ -41,11 +43,32 @@ def test_ramp_pacing_follows_the_special_funds():
     """Ramp pacing spends each year in proportion to that year's central special funds."""
     from simulation.ledger import SPECIAL_FUNDS
 
-    model, inst = _setup()
-    assert model.config.instruments.microcredit.delivery == "ramp"
+    model, inst = _setup(**{"instruments.microcredit.delivery": "ramp"})
     model.month = 12  # 2015-01, the first month: its share of 2015-2020's weights
     share = SPECIAL_FUNDS[2015] / (12 * sum(SPECIAL_FUNDS[y] for y in range(2015, 2021)))
     assert inst.allowance(12) == pytest.approx(25e6 * share)
+
+
+def test_loans_are_made_on_demand_to_households_rated_so_far():
+    """Demand pacing: any month may use all that is left; the credit rating reaches a
+    growing share of households, each at a fixed place in the order, all after 24 months."""
+    hh = mock_households(4000, head_age=[40] * 4000, labour=[2] * 4000)
+    model = mock_model(hh)
+    inst = Microcredit(model, model.config.instruments.microcredit)
+    assert model.config.instruments.microcredit.delivery == "demand"
+    assert inst.allowance(12) == pytest.approx(25e6)
+    shares = []
+    for month in (12, 23, 35, 60):
+        model.month = month
+        shares.append(float(inst.rated(model).mean()))
+    assert shares[0] == pytest.approx(1 / 24, abs=0.015)
+    assert shares[1] == pytest.approx(12 / 24, abs=0.03)
+    assert shares[2] == shares[3] == 1.0
+    model.month = 23
+    rated = inst.rated(model)
+    model.month = 24
+    assert (inst.rated(model) >= rated).all()  # once rated, rated for good
+    assert not inst.can_use(model)[~inst.rated(model)].any()
 
 
 def test_loans_and_repayment():

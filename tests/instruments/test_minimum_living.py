@@ -95,3 +95,27 @@ def test_the_month_the_money_ran_out_is_noted():
     inst.step(model)
     inst.end_month(0)
     assert inst.ran_out is None
+
+
+def test_the_means_test_reads_income_as_the_cadres_assess_it():
+    """With a register, the means test counts income times the cadres' persistent reading
+    of it: an overstated household is paid less and stays below the standard, a concealing
+    one is paid more (inclusion and exclusion errors); without the option, income as it is."""
+    from types import SimpleNamespace
+
+    model, inst = _setup(350e6)
+    reading = np.ones(10)
+    reading[0], reading[1] = 1.3, 0.7
+    model.instruments = {"registration": SimpleNamespace(persistent_factor=lambda m: reading)}
+    market = (100.0 + 50.0 * np.arange(10)) * 12.0
+    gap = inst.gap(model)
+    assert gap[0] == pytest.approx(max(STANDARD_2014 - 1.3 * market[0], 0.0))
+    assert gap[1] == pytest.approx(STANDARD_2014 - 0.7 * market[1])
+    assert gap[2] == pytest.approx(STANDARD_2014 - market[2])
+    assert market[0] + gap[0] < STANDARD_2014 < market[1] + gap[1]
+    off = _setup(350e6)[0]
+    off.config = off.config.model_copy(deep=True)
+    off.config.instruments.minimum_living.means_test_error = False
+    off.instruments = model.instruments
+    exact = MinimumLiving(off, off.config.instruments.minimum_living)
+    assert exact.gap(off)[0] == pytest.approx(STANDARD_2014 - market[0])
