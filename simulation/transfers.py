@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.households import Source
-from simulation.timeline import month_index
+from simulation.timeline import month_index, parse_month
 
 if TYPE_CHECKING:
     from simulation.model import PovertyModel
@@ -47,6 +47,7 @@ class Transfers:
         self.in_remote_half = self.remote_half[village]
         self.in_remote_third = self.remote_third[village]
         self.pension_months = sorted(cfg.pension.central_minimum)
+        self.deadline_year = parse_month(model.config.cadres.deadline)[0]
 
     def pension(self, model: PovertyModel) -> float:
         """Monthly pension per member of pension age this month (yuan)."""
@@ -99,10 +100,16 @@ class Transfers:
     def _posts(self, model: PovertyModel, filed: np.ndarray) -> None:
         hh, posts = model.households, model.config.transfers.public_posts
         due = _posts_due(model.month, self.posts_window, posts.posts_per_registered, filed)
-        if due > np.count_nonzero(hh.public_post):
+        below = model.line
+        push = posts.deadline_push and model.year == self.deadline_year
+        if push:  # the last push: below the exit bar, not just the line
+            below *= model.config.instruments.registration.exit_margin
+        if push or due > np.count_nonzero(hh.public_post):
             # The neediest first: registered households with labour still below the line.
             can = (hh.registered & ~hh.public_post & (hh.labour > 0)
-                   & (hh.annual_income < model.line))
+                   & (hh.annual_income < below))
+            if push:  # a post for every one of them, beyond the quota
+                due = max(due, np.count_nonzero(hh.public_post) + np.count_nonzero(can))
             _fill(hh.public_post, due, can, hh.annual_income)
         pay = posts.pay / 12.0
         holders = np.flatnonzero(hh.public_post)  # few: their rows only

@@ -115,6 +115,26 @@ def test_public_posts_go_to_the_neediest_registered_with_labour(demo_run) -> Non
         len(posts) * cfg.pay / 12.0 / model.scale)
 
 
+def test_in_the_deadline_year_every_registered_household_with_labour_below_the_bar_has_a_post(
+        ) -> None:
+    """The last push: beyond the quota (here none), a post for each registered household with
+    labour that would still fail the income criterion, in the deadline's year only."""
+    model = PovertyModel(small({"transfers.public_posts.posts_per_registered": 0.0},
+                               households=1500, months=84), seed=3)
+    hh = model.households
+    while model.label < "2019-12":
+        model.step()
+    assert not hh.public_post.any()  # no quota: no posts before the deadline's year
+    while model.label < "2020-03":
+        model.step()
+    bar = model.line * model.config.instruments.registration.exit_margin
+    model.transfers._posts(model, hh.registered | hh.left_register)  # this month's filling
+    assert hh.public_post.any()
+    assert not (hh.registered & ~hh.public_post & (hh.labour > 0)
+                & (hh.annual_income < bar)).any()
+    assert (hh.labour[hh.public_post] > 0).all()
+
+
 def test_dibao_recipients_at_the_start_qualify_and_are_paid_from_month_zero() -> None:
     model = PovertyModel(small(households=2000, months=1), seed=4)
     hh, inst = model.households, model.instruments["minimum_living"]

@@ -41,13 +41,15 @@ class MinimumLiving(TakeUp):
     entitlement = True  # top-ups to the standard, paid in the years the need is largest
 
     def standard(self, model: PovertyModel) -> float:
-        """Standard in yuan per person per year for the current month."""
-        year = year_of(model.config.start, model.month)
+        """Standard in yuan per person per year for the current month: the year's mid-year
+        value, half-way between the previous and this year's year-end figures (the table's
+        figures are year-end averages, as the civil affairs statistics report them)."""
+        mid_year = year_of(model.config.start, model.month) - 0.5
         last = max(self.cfg.standard)
-        if year > last:  # after the table the standard keeps pace with prices
+        if mid_year > last:  # after the table the standard keeps pace with prices
             infl = model.config.economy.inflation
-            return float(self.cfg.standard[last]) * (1 + infl) ** (year - last)
-        return interpolate_by_year(self.cfg.standard, year + 0.5)
+            return float(self.cfg.standard[last]) * (1 + infl) ** (mid_year - last)
+        return interpolate_by_year(self.cfg.standard, mid_year)
 
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
@@ -61,7 +63,7 @@ class MinimumLiving(TakeUp):
         households that qualify already receive it (and know it)."""
         hh = model.households
         market = (hh.farm_base + hh.wage_base) * np.exp(hh.income_shock) * 12.0
-        standard = float(self.cfg.standard[min(self.cfg.standard)])
+        standard = self.standard(model)
         ok = market < standard
         if self.cfg.requires_low_labour:
             ok &= low_labour(hh)

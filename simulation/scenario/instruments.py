@@ -144,10 +144,12 @@ class MinimumLivingParams(TakeUpInstrument):
     budget: NonNegative = 350 * M
     end: str = "2025-12"
     standard: dict[int, Positive] = P(
-        {2014: 2777.0, 2017: 4300.0, 2020: 5962.0, 2021: 6048.0},
-        "Rural minimum living security standard (yuan/person/year) by year, interpolated.",
+        {2011: 1716.0, 2014: 2777.0, 2017: 4300.0, 2020: 5962.0, 2021: 6048.0},
+        "Rural minimum living security standard (yuan/person/year), national average at the "
+        "end of each year; a year's standard is its mid-year value, interpolated.",
         "reference-figures.md: ~143 yuan/month (2011), ~504 yuan/month (2021) (S/O); "
-        "intermediate years an assumption")
+        "2014, 2017, 2020 year-end averages (civil affairs statistical bulletins, "
+        "recollection U); intermediate years interpolated")
     requires_low_labour: bool = P(True, "Only households without able labour (elderly, ill) "
                                   "qualify.", "reference-figures.md: social-security floor for "
                                   "~20M people (O/S)")

@@ -84,6 +84,14 @@ class PublicPostsParams(Strict):
     full_by: str = P("2020-01", "Month by which every post is filled.", "assumption")
     pay: NonNegative = P(6000.0, "Yearly pay of a post (yuan), counted as wage income.",
                          "U: press accounts of ~300-800 yuan a month")
+    deadline_push: bool = P(True, "In the deadline's year every registered household with "
+                            "labour still below the exit bar (line x exit margin) is given a "
+                            "post, beyond the quota (the last push: the remaining counties "
+                            "under supervision, posts for poor labour kept home by the "
+                            "epidemic).", "O: 2020 supervision of the last 52 poor counties "
+                            "and the expansion of public welfare posts for poor labour "
+                            "(recollection, U); reference-figures.md Exit criteria: "
+                            "wrongful exits under ~2%")
 
     @field_validator("start", "full_by")
     @classmethod

@@ -13,8 +13,9 @@ from simulation.scenario import PROGRAMMES
 from simulation.testing import mock_households, mock_model
 
 K = PROGRAMMES.index("minimum_living")
-#: 2014-01 is read at mid-year 2014.5, between 2,777 (2014) and 4,300 (2017) yuan a year.
-STANDARD_2014 = 2777.0 + (4300.0 - 2777.0) * 0.5 / 3.0
+#: 2014 is read at mid-year, half-way through from the year-end 2013 value: 2013.5 in the
+#: table's year-end keys, between 1,716 (2011) and 2,777 (2014) yuan a year.
+STANDARD_2014 = 1716.0 + (2777.0 - 1716.0) * 2.5 / 3.0
 
 
 def _setup(budget: float):
@@ -70,8 +71,9 @@ def test_never_more_than_the_budget():
 
 def test_who_can_use_it():
     model, inst = _setup(350e6)
-    # below the standard (rows 0-3: 1,200 ... 3,000 a year) and without able labour (0-4)
-    assert inst.can_use(model).tolist() == [True] * 4 + [False] * 6
+    # below the standard of ~2,600 (rows 0-2: 1,200, 1,800, 2,400 a year; row 3 has 3,000)
+    # and without able labour (rows 0-4)
+    assert inst.can_use(model).tolist() == [True] * 3 + [False] * 7
 
 
 def test_the_means_test_counts_other_transfers():
