@@ -105,8 +105,8 @@ class LabourMarket(Strict):
     remittances: RemittancesParams = Field(default_factory=RemittancesParams)
 
 
-DEFAULT_POVERTY_LINE = {2014: 2800.0, 2015: 2855.0, 2016: 2952.0, 2017: 2952.0, 2018: 2995.0,
-                        2019: 3218.0, 2020: 3282.0}
+DEFAULT_POVERTY_LINE = {2012: 2625.0, 2013: 2736.0, 2014: 2800.0, 2015: 2855.0, 2016: 2952.0,
+                        2017: 2952.0, 2018: 2995.0, 2019: 3218.0, 2020: 3282.0}
 
 
 class Economy(Strict):
