@@ -1,7 +1,7 @@
 """The `povsim` command line. Each workflow registers its own subcommands: run, scenarios,
 validate and params (simulation.runs), sweep (simulation.sweeps), compare
 (simulation.comparison), attribute (simulation.attribution), calibrate
-(simulation.calibration), app (simulation.ui) and bench."""
+(simulation.calibration), region (simulation.regions), app (simulation.ui) and bench."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from simulation.errors import error, stderr, user_error_types
 #: Modules that add subcommands: each defines `register(subparsers)`.
 EXTENSIONS = ("simulation.runs.cli", "simulation.sweeps.cli", "simulation.comparison.cli",
               "simulation.attribution.cli", "simulation.calibration.cli", "simulation.ui.cli",
-              "simulation.runs.bench_cli")
+              "simulation.runs.bench_cli", "simulation.regions.cli")
 
 #: Subcommand -> (module that registers it, one-line help). Only the module of the command
 #: being run is imported, so `povsim --help` and `--version` start at once.
@@ -35,6 +35,8 @@ COMMANDS = {
     "calibrate": ("simulation.calibration.cli", "fit scenario parameters to reported targets"),
     "check": ("simulation.calibration.cli", "run every bundled region as shipped against every "
               "reported target (the model-vs-record table)"),
+    "region": ("simulation.regions.cli", "make a scenario and its calibration from a region "
+               "card"),
     "app": ("simulation.ui.cli", "serve the interactive web app (Solara)"),
     "bench": ("simulation.runs.bench_cli",
               "benchmark table: 1M-household run, Mesa peer, growth, throughput"),

@@ -51,6 +51,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     for module, name in (("simulation.scenario.base", "ScenarioError"),
                          ("simulation.calibration.spec", "CalibrationError"),
                          ("simulation.calibration.targets", "TargetError"),
+                         ("simulation.regions.card", "CardError"),
                          ("simulation.streams", "StreamError")):
         mod = sys.modules.get(module)
         if mod is not None and hasattr(mod, name):

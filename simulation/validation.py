@@ -4,6 +4,7 @@ the field and what was expected."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,24 @@ def _default_location(err: dict) -> str:
     return ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
 
 
+def row_location(data: Any, loc: tuple, label: Callable[[str, Any], str]) -> str:
+    """A pydantic error location as users read it, with list rows labelled from the file:
+    `targets[3] (name_x).uncertainty.sd`, `registered_poor[2] (2016).people`. `label(key,
+    item)` gives the label of row `item` of the top-level list `key` ("" for none)."""
+    parts: list[str] = []
+    for i, p in enumerate(loc):
+        if isinstance(p, int) and i == 1 and parts:
+            text = ""
+            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
+                text = label(str(loc[0]), data[loc[0]][p])
+            parts[-1] += f"[{p}]" + (f" ({text})" if text else "")
+        elif isinstance(p, str) and p.startswith(("function-", "literal[")):
+            continue
+        else:
+            parts.append(str(p))
+    return ".".join(parts) or "(top level)"
+
+
 def describe_errors(source: str, exc: ValidationError, what: str,
                     unknown: str | Callable[[dict], str],
                     location: Callable[[dict], str] = _default_location,
@@ -59,3 +78,19 @@ def describe_errors(source: str, exc: ValidationError, what: str,
         got_text = "" if shown else f" (got {got!r})"
         lines.append(f"  field '{location(err) or '(top level)'}': {msg}{got_text}")
     return "\n".join(lines)
+
+
+def validate_mapping(model: type[BaseModel], data: Any, source: str, error: type[Exception],
+                     what: str, top_level: str, unknown: str | Callable[[dict], str],
+                     location: Callable[[dict], str] = _default_location, hint: str = ""
+                     ) -> Any:
+    """`model` validated from `data`, or `error` naming `source` and each field; `top_level`
+    says what the mapping should hold ("region, rural_population and the series")."""
+    if not isinstance(data, dict):
+        raise error(f"{source}: expected a mapping with {top_level} at the top level, got "
+                    f"{type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(describe_errors(source, exc, what, unknown, location=location,
+                                    hint=hint)) from None

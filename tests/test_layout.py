@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulation"
 #: Subpackages holding workflows (everything else under simulation/ is the model).
-WORKFLOWS = ("runs", "sweeps", "comparison", "attribution", "calibration", "ui")
+WORKFLOWS = ("runs", "sweeps", "comparison", "attribution", "calibration", "regions", "ui")
 #: The public face and the command-line dispatcher: they name the workflows on purpose.
 ENTRY_POINTS = ("simulation", "simulation.cli")
 MAX_LINES = 600

@@ -9,7 +9,6 @@ month, a flow summed over its period) and puts it in the target's unit and popul
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulation.timeline import month_index, month_label, parse_month
-from simulation.validation import Strict, describe_errors, read_yaml
+from simulation.validation import Strict, read_yaml, row_location, validate_mapping
 
 
 class TargetError(ValueError):
@@ -241,33 +240,18 @@ class TargetFile(Strict):
 
 def _where(data: dict, loc: tuple) -> str:
     """'targets[3] (name_x).uncertainty.sd' from a pydantic error location."""
-    parts: list[str] = []
-    for i, p in enumerate(loc):
-        if isinstance(p, int) and i > 0 and loc[i - 1] in ("targets", "context"):
-            name = ""
-            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
-                name = data[loc[i - 1]][p].get("name", "")
-            parts[-1] += f"[{p}]" + (f" ({name})" if name else "")
-        elif isinstance(p, str) and p.startswith(("function-", "literal[")):
-            continue
-        else:
-            parts.append(str(p))
-    return ".".join(parts) or "(top level)"
+    return row_location(data, loc, lambda key, item: item.get("name", "")
+                        if key in ("targets", "context") else "")
 
 
 def parse_targets(data: Any, source: str = "<targets>") -> TargetFile:
     """Validate a mapping as a target file; errors name `source`, the target and field."""
-    if not isinstance(data, dict):
-        raise TargetError(f"{source}: expected a mapping with schema_version, region and "
-                          f"targets at the top level, got {type(data).__name__}")
-    try:
-        return TargetFile.model_validate(data)
-    except ValidationError as exc:
-        raise TargetError(describe_errors(
-            source, exc, "target file",
-            "unknown field (check spelling against calibration/targets/README.md)",
-            location=lambda err: _where(data, tuple(err["loc"])),
-            hint="; format: calibration/targets/README.md")) from None
+    return validate_mapping(
+        TargetFile, data, source, TargetError, "target file",
+        "schema_version, region and targets",
+        "unknown field (check spelling against calibration/targets/README.md)",
+        location=lambda err: _where(data, tuple(err["loc"])),
+        hint="; format: calibration/targets/README.md")
 
 
 def load_targets(path: str | Path) -> TargetFile:
