@@ -78,6 +78,7 @@ def _nearest(rows: list, year: int):
 
 def scenario_data(card: RegionCard, made: Made) -> dict:
     """The scenario mapping: the card's figures on top of its base."""
+    base = load_scenario(card.base or "default")
     hh_size = card.household_size
     if hh_size is None:
         hh_size = HOUSEHOLD_SIZE
@@ -105,7 +106,7 @@ def scenario_data(card: RegionCard, made: Made) -> dict:
         if incidence.year != income.year:
             made.assumed.append(f"start distribution from income {income.year} and incidence "
                                 f"{incidence.year} (no year with both)")
-        deflate = (1.02 ** (FIRST_YEAR - income.year))  # to 2014 prices, economy.inflation
+        deflate = (1.0 + base.economy.inflation) ** (FIRST_YEAR - income.year)  # to 2014
         population["income_median"] = round(median * deflate, 1)
         population["income_sigma"] = round(sigma, 4)
         made.assumed.append(f"start income: log-normal through mean {income.value:,.0f} and "
@@ -128,7 +129,6 @@ def scenario_data(card: RegionCard, made: Made) -> dict:
         data["instruments"] = {name: {"budget": b.value} for name, b in card.budgets.items()}
     # What the card does not give is the base's, for a region of this size: its budgets and
     # villages scaled by the number of households each represents.
-    base = load_scenario(card.base or "default")
     ratio = households / base.region.households_represented
     given = {f"instruments.{name}.budget" for name in card.budgets}
     scaled = [p for p in _budget_paths(base.model_dump(mode="json")) if p not in given]

@@ -132,3 +132,19 @@ def test_cli_init_and_its_errors(tmp_path, capsys) -> None:
     assert err.startswith("error:") and "bad_card.yaml" in err
     assert "registered_poor[0] (2014).people" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()  # nothing written
+
+
+def test_a_start_from_later_years_is_deflated_to_2014_and_said(tmp_path) -> None:
+    data = _card()
+    data["income_pc"] = [{"year": 2016, "value": 7400, "source": "a yearbook"}]
+    data["survey_incidence"] = [{"year": 2016, "value": 0.09, "source": "a bulletin"}]
+    card = tmp_path / "later.yaml"
+    card.write_text(yaml.safe_dump(data), encoding="utf-8")
+    made = init_region(card, tmp_path / "out")
+    scenario = load_scenario(made.scenario)
+    median, sigma = start_distribution(7400, 0.09, 2952)  # the 2016 line
+    inflation = load_scenario("liangshan").economy.inflation
+    assert scenario.population.income_median == pytest.approx(
+        median / (1 + inflation) ** 2, abs=0.1)
+    assert scenario.population.income_sigma == pytest.approx(sigma, abs=1e-4)
+    assert any("(2016)" in a and "log-normal" in a for a in made.assumed)
