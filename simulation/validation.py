@@ -81,14 +81,13 @@ def describe_errors(source: str, exc: ValidationError, what: str,
 
 
 def validate_mapping(model: type[BaseModel], data: Any, source: str, error: type[Exception],
-                     what: str, top_level: str, unknown: str | Callable[[dict], str],
+                     what: str, expected: str, unknown: str | Callable[[dict], str],
                      location: Callable[[dict], str] = _default_location, hint: str = ""
                      ) -> Any:
-    """`model` validated from `data`, or `error` naming `source` and each field; `top_level`
-    says what the mapping should hold ("region, rural_population and the series")."""
+    """`model` validated from `data`, or `error` naming `source` and each field; `expected`
+    says what the file should hold when it is not a mapping ("a mapping of sweep fields")."""
     if not isinstance(data, dict):
-        raise error(f"{source}: expected a mapping with {top_level} at the top level, got "
-                    f"{type(data).__name__}")
+        raise error(f"{source}: expected {expected}, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

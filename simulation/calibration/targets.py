@@ -248,7 +248,7 @@ def parse_targets(data: Any, source: str = "<targets>") -> TargetFile:
     """Validate a mapping as a target file; errors name `source`, the target and field."""
     return validate_mapping(
         TargetFile, data, source, TargetError, "target file",
-        "schema_version, region and targets",
+        "a mapping with schema_version, region and targets at the top level",
         "unknown field (check spelling against calibration/targets/README.md)",
         location=lambda err: _where(data, tuple(err["loc"])),
         hint="; format: calibration/targets/README.md")

@@ -176,7 +176,7 @@ def parse_card(data: Any, source: str = "<card>") -> RegionCard:
     """Validate a mapping as a region card; errors name `source`, the row and field."""
     return validate_mapping(
         RegionCard, data, source, CardError, "region card",
-        "region, rural_population and the series",
+        "a mapping with region, rural_population and the series at the top level",
         "unknown field (check spelling against docs/regions.md)",
         location=lambda err: _where(data, tuple(err["loc"])), hint="; format: docs/regions.md")
 

@@ -43,7 +43,6 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -58,7 +57,7 @@ from simulation.scenario import (
     parse_override,
     with_overrides,
 )
-from simulation.validation import Strict, describe_errors, read_yaml
+from simulation.validation import Strict, read_yaml, validate_mapping
 
 Design = Literal["grid", "lhs", "qmc", "sobol", "morris", "replicates"]
 #: Designs that sample continuous ranges (every varied parameter must be a range).
@@ -205,19 +204,10 @@ def _unknown(err: dict) -> str:
     return "unknown field (expected one of: " + ", ".join(allowed) + ")"
 
 
-def _format(source: str, exc: ValidationError) -> str:
-    return describe_errors(source, exc, "sweep spec", _unknown, _location)
-
-
 def parse_spec(data: dict, source: str = "<sweep>") -> SweepSpec:
     """Validate a mapping into a SweepSpec, with errors naming source and field."""
-    if not isinstance(data, dict):
-        raise SweepError(f"{source}: expected a mapping of sweep fields, got "
-                         f"{type(data).__name__}")
-    try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SweepError(_format(source, exc)) from None
+    return validate_mapping(SweepSpec, data, source, SweepError, "sweep spec",
+                            "a mapping of sweep fields", _unknown, _location)
 
 
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
