@@ -76,16 +76,21 @@ class Quantity(Strict):
         return _month(v)
 
 
-class RegionInfo(Strict):
+class RegionName(Strict):
+    """Which place: the header shared by target files and region cards."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     name: str
     level: Scale
     parent: str | None = None
     fictional: bool = False
+    notes: str | None = None
+
+
+class RegionInfo(RegionName):
     population: Quantity
     households: Quantity
     source: Sources
-    notes: str | None = None
 
 
 class PopulationSpec(Strict):

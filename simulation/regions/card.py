@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from simulation.calibration.targets import RegionName
 from simulation.scenario.instruments import INSTRUMENT_NAMES
 from simulation.validation import Strict, read_yaml, row_location, validate_mapping
 
 Year = Annotated[int, Field(ge=2010, le=2035)]
-Level = Literal["nation", "province", "prefecture", "county", "township", "village"]
 Basis = Literal["survey", "register", "census", "yearbook", "administrative"]
 #: Sum of income shares accepted as 1 (published shares are rounded).
 SHARE_SUM_TOLERANCE = 0.02
@@ -99,18 +99,9 @@ class People(Strict):
     education_years_mean: Figure | None = None
 
 
-class RegionHeader(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-    name: str
-    level: Level
-    parent: str | None = None
-    fictional: bool = False
-    notes: str | None = None
-
-
 class RegionCard(Strict):
     schema_version: Literal[1] = 1
-    region: RegionHeader
+    region: RegionName
     #: Bundled archetype or scenario path the region's scenario extends (the mechanisms'
     #: defaults it keeps); the embedded defaults when empty.
     base: str | None = None
