@@ -10,7 +10,8 @@ Each source has its own driver (docs/model.md §3.3):
   (training) and migrant employment (the 2020 epidemic); members who leave for migrant work
   send their contribution home (`simulation/labour.py`), which the NBS survey counts as
   transfer income (money sent or brought back by members working away), so it is kept
-  there, not among the wages;
+  there, not among the wages; the share who work near home and live there
+  (`local_share`) earn the household's wage income;
 - a persistent household shock (a yearly AR(1) in log income) moves both, so the same
   households stay poor or well off for a few years and churn around the line has a size;
 - programmes, actors and transfers add to them after this (`simulation/transfers.py`, the
@@ -54,6 +55,8 @@ def market_income(model: PovertyModel) -> None:
     hh.income[:, Source.FARM] = farm
     wage_level = model.wage_index * model.migrant_employment
     hh.income[:, Source.WAGE] = hh.wage_base * hh.wage_multiplier * terms.persistent * wage_level
+    if labour.local_share > 0:
+        hh.income[:, Source.WAGE] += terms.local * wage_level
     # What the members who left for work send home (the transfers are added to it later).
     hh.income[:, Source.TRANSFER] = terms.migrant * wage_level
 
@@ -67,19 +70,21 @@ class IncomeTerms:
 
     def __init__(self) -> None:
         self._inputs: tuple = ()
-        self.persistent = self.farm_kept = self.migrant = np.empty(0)
+        self.persistent = self.farm_kept = self.migrant = self.local = np.empty(0)
 
     def update(self, hh: HouseholdTable, labour: LabourMarket, start_wage: float
                ) -> IncomeTerms:
         """The terms for the table's current columns (recomputed if any input changed)."""
-        inputs = (labour.farm_loss, labour.contribution, start_wage,
+        inputs = (labour.farm_loss, labour.contribution, labour.local_share, start_wage,
                   hh.income_shock, hh.migrants, hh.size)
         if len(self._inputs) != len(inputs) or not all(
                 np.array_equal(a, b) for a, b in zip(inputs, self._inputs, strict=True)):
             self._inputs = tuple(np.copy(a) for a in inputs)
             self.persistent = np.exp(hh.income_shock)
             self.farm_kept = (1.0 - labour.farm_loss) ** hh.migrants
-            self.migrant = labour.contribution * start_wage * hh.migrants / hh.size
+            earned = labour.contribution * start_wage * hh.migrants / hh.size
+            self.local = labour.local_share * earned  # wages of members working near home
+            self.migrant = earned - self.local  # sent home by members living away
         return self
 
 

@@ -168,3 +168,26 @@ def test_a_price_fall_cuts_only_the_exposed_share_of_farm_income() -> None:
     assert hit.any()
     assert np.allclose(after[hit] / before[hit], 1.0 - exposure * 0.3)
     assert np.allclose(after[~hit], before[~hit])
+
+
+def test_members_working_near_home_earn_wages_and_those_away_send_transfers() -> None:
+    """What new migrant workers bring is split by `local_share`: the share working near home
+    is wage income, the rest (living away) transfer income; the total does not depend on it."""
+    from simulation import income
+
+    def month_income(local_share: float) -> np.ndarray:
+        model = PovertyModel(small({"economy.labour_market.local_share": local_share},
+                                   households=400, months=12), seed=2)
+        model.step()
+        model.households.migrants[:50] = 1  # give some households a worker away
+        income.market_income(model)
+        return model.households.income.copy()
+
+    away, split, home = month_income(0.0), month_income(0.4), month_income(1.0)
+    movers = np.arange(400) < 50
+    assert np.allclose(split.sum(axis=1), away.sum(axis=1))
+    assert np.allclose(home.sum(axis=1), away.sum(axis=1))
+    gain = home[:, Source.WAGE] - away[:, Source.WAGE]
+    assert (gain[movers] > 0).all() and np.allclose(gain[~movers], 0.0)
+    assert np.allclose(away[:, Source.TRANSFER] - home[:, Source.TRANSFER], gain)
+    assert np.allclose(split[:, Source.WAGE] - away[:, Source.WAGE], 0.4 * gain)

@@ -91,6 +91,13 @@ class LabourMarket(Strict):
         "2014-2019 (NBS, reference-figures.md), i.e. more members in wage work")
     contribution: Share = P(0.45, "Share of a new migrant's wage counted as household income.",
                             "assumption (the rest is spent where they work)")
+    local_share: Share = P(
+        0.40, "Share of the members who take up wage work who work near home and live there: "
+        "their contribution is the household's wage income; the rest live away and send "
+        "money home, which the NBS survey counts as transfer income.",
+        "NBS 2019 migrant worker monitoring survey: 116.52 M of 290.77 M rural migrant "
+        "workers worked within their own township (recollection, U); the amount either way "
+        "is `contribution` (assumption)")
     farm_loss: Share = P(0.15, "Share of farm income lost for each member leaving farm work.",
                          "assumption")
     training_boost: NonNegative = P(
