@@ -40,10 +40,11 @@ class MinimumLiving(TakeUp):
     key = "minimum_living"
     entitlement = True  # top-ups to the standard, paid in the years the need is largest
 
-    def standard(self, model: PovertyModel) -> float:
-        """Standard in yuan per person per year for the current month: the year's mid-year
-        value, half-way between the previous and this year's year-end figures (the table's
-        figures are year-end averages, as the civil affairs statistics report them)."""
+    def mean_standard(self, model: PovertyModel) -> float:
+        """The table's standard in yuan per person per year for the current month: the
+        year's mid-year value, half-way between the previous and this year's year-end
+        figures (the table's figures are year-end averages, as the civil affairs
+        statistics report them)."""
         mid_year = year_of(model.config.start, model.month) - 0.5
         last = max(self.cfg.standard)
         if mid_year > last:  # after the table the standard keeps pace with prices
@@ -51,12 +52,36 @@ class MinimumLiving(TakeUp):
             return float(self.cfg.standard[last]) * (1 + infl) ** (mid_year - last)
         return interpolate_by_year(self.cfg.standard, mid_year)
 
+    def standard(self, model: PovertyModel) -> float | np.ndarray:
+        """Each household's local standard this month (a number when there is one standard
+        for the whole region): the table's value scaled by its village's remoteness, and
+        from `line_floor_from` never below the poverty line."""
+        value = self.mean_standard(model)
+        if self.local is not None:
+            value = value * self.local
+        if self.line_floor_from is not None and model.month >= self.line_floor_from:
+            value = np.maximum(value, model.line)
+        return value
+
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
         self.floor_from = month_index(cfg.floor_from, model.config.start)
+        self.line_floor_from = (None if cfg.line_floor_from is None
+                                else month_index(cfg.line_floor_from, model.config.start))
+        self.local = self.local_factor(model, cfg.remote_gradient)
         if self.budget > 0 and cfg.initial_coverage > 0 and self.first <= 0:
             self.enrol_existing(model)
+
+    @staticmethod
+    def local_factor(model: PovertyModel, gradient: float) -> np.ndarray | None:
+        """Each household's local standard relative to the table's: 1 + gradient x (its
+        village's remoteness - the households' mean remoteness), so the mean over
+        households stays 1 (floored at 0.2); None for one standard everywhere."""
+        if gradient == 0:
+            return None
+        rem = model.villages.remoteness[model.households.village]
+        return np.maximum(1.0 + gradient * (rem - rem.mean()), 0.2)
 
     def enrol_existing(self, model: PovertyModel) -> None:
         """Dibao existed before the campaign: at the start `initial_coverage` of the

@@ -172,10 +172,25 @@ class MinimumLivingParams(TakeUpInstrument):
                         "security with poverty alleviation (State Council General Office, "
                         "2016-09); reference-figures.md: social-security floor ~20M people")
 
-    @field_validator("floor_from")
+    remote_gradient: float = P(
+        0.0, "Relative change of the local standard per unit of village remoteness (0-1), "
+        "about the region's mean village: below 0, remote villages have lower standards "
+        "than near ones (the table stays the mean over households). 0 for a region with one "
+        "standard.", "assumption: standards were set by prefectures and counties and were "
+        "lowest in the poor western counties, where most of the poor lived; the national "
+        "scenario, which mixes them, fits it", ge=-1.5, le=0.0)
+    line_floor_from: str | None = P(
+        "2017-12", "From this month no local standard is below the poverty line (rural dibao "
+        "and the poverty line 'linked'); null: never.",
+        "O: every county's rural dibao standard met the national poverty line by end-2017 "
+        "(Ministry of Civil Affairs, recollection U), under the 2016-09 State Council "
+        "guideline on linking minimum living security with poverty alleviation")
+
+    @field_validator("floor_from", "line_floor_from")
     @classmethod
-    def _floor_month(cls, v: str) -> str:
-        parse_month(v)
+    def _floor_month(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_month(v)
         return v
 
 

@@ -121,3 +121,24 @@ def test_the_means_test_reads_income_as_the_cadres_assess_it():
     off.instruments = model.instruments
     exact = MinimumLiving(off, off.config.instruments.minimum_living)
     assert exact.gap(off)[0] == pytest.approx(STANDARD_2014 - market[0])
+
+
+def test_local_standards_are_lower_in_remote_villages_and_never_below_the_line_once_linked():
+    """`remote_gradient` spreads the table's standard over villages by remoteness (its mean
+    over households stays the table's); from `line_floor_from` none is below the line."""
+    from simulation.model import PovertyModel
+    from tests.conftest import small
+
+    model = PovertyModel(small({"instruments.minimum_living.remote_gradient": -1.0,
+                                "instruments.minimum_living.line_floor_from": "2015-06"},
+                               households=600, months=24), seed=4)
+    dibao = model.instruments["minimum_living"]
+    local = dibao.standard(model)
+    rem = model.villages.remoteness[model.households.village]
+    assert np.mean(local) == pytest.approx(dibao.mean_standard(model))
+    assert np.corrcoef(rem, local)[0, 1] < -0.99  # falls with remoteness
+    assert local.min() < model.line  # 2014: some remote standards are below the line
+    model.month = 18  # 2015-07, after the standards were linked to the line
+    assert (dibao.standard(model) >= model.line).all()
+    flat = PovertyModel(small(households=600, months=24), seed=4)
+    assert np.ndim(flat.instruments["minimum_living"].standard(flat)) == 0
