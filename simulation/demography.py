@@ -293,7 +293,7 @@ def yearly(model: PovertyModel) -> None:
     model.village_people = np.bincount(hh.village, weights=hh.size,
                                        minlength=model.villages.n)
     if hasattr(model, "recorder"):
-        model.recorder.elderly = hh.elderly
+        model.recorder.refresh_people()
 
 
 def columns(model: PovertyModel, poor: np.ndarray, people_in=None) -> dict[str, float]:
