@@ -94,7 +94,7 @@ class MinimumLiving(TakeUp):
         rows = np.flatnonzero(hh.registered & self.can_use(model) & ~self.participants(model))
         if len(rows) == 0:
             return
-        need = self.gap(model) / 12.0 * hh.size
+        need = self.need(model)
         room = self.usable(model.month) - float(need[self.participants(model)].sum())
         rows = rows[np.argsort(-need[rows], kind="stable")]
         take = rows[: int(np.searchsorted(np.cumsum(need[rows]), max(room, 0.0)))]
@@ -128,19 +128,26 @@ class MinimumLiving(TakeUp):
         return self._cached("gap", lambda: np.maximum(
             self.standard(model) - self.assessed_income(model), 0.0))
 
+    def need(self, model: PovertyModel) -> np.ndarray:
+        """Monthly top-up each household would need to reach the standard (yuan)."""
+        return self._cached("need", lambda: self.gap(model) / 12.0 * model.households.size)
+
     def can_use(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
-        ok = self.assessed_income(model) < self.standard(model)
-        if self.cfg.requires_low_labour:
-            ok &= low_labour(hh)
-        return ok
+        def compute() -> np.ndarray:
+            ok = self.assessed_income(model) < self.standard(model)
+            if self.cfg.requires_low_labour:
+                ok &= low_labour(model.households)
+            return ok
+
+        # A copy: callers may combine it in place.
+        return self._cached("can_use", compute).copy()
 
     def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
         gap = self.gap(model) if rows is None else self.gap(model)[rows]
         return gap / np.maximum(self.households(model, rows).annual_income, 500.0)
 
     def slots(self, model: PovertyModel, budget: float) -> int:
-        need = self.gap(model) / 12.0 * model.households.size
+        need = self.need(model)
         paying = self.participants(model)
         left = budget - float(need[paying].sum())
         new = ~paying & (need > 0)
@@ -160,7 +167,8 @@ class MinimumLiving(TakeUp):
         if not self.active(month):
             return
         topup = np.where(members, self.gap(model) / 12.0, 0.0)
-        cost = float((topup * hh.size).sum())
+        # topup x size: the members' need (the same product), 0 for the others
+        cost = float(np.where(members, self.need(model), 0.0).sum())
         budget = self.usable(month)
         if cost > budget > 0:
             topup *= budget / cost  # pro-rated when the money runs short
