@@ -146,9 +146,11 @@ def _learn(hh: HouseholdTable, k: int,
     order does not matter); the deepest channel that taught it sets how lasting it is."""
     column, kept = hh.understanding[:, k], hh.retention[:, k]
     for rows, target, lasting in learnt:
-        column[rows] = np.maximum(column[rows], target)
+        got = column[rows]  # a gathered copy: the maximum is taken in it
+        column[rows] = np.maximum(got, target, out=got)
         if lasting > 0:
-            kept[rows] = np.maximum(kept[rows], lasting)
+            got = kept[rows]
+            kept[rows] = np.maximum(got, lasting, out=got)
 
 
 def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
