@@ -102,30 +102,28 @@ class _Problems:
     """Collects problems so that one error lists them all (up to MAX_PROBLEMS)."""
 
     def __init__(self, source: str, ids: pd.Series | None):
-        self.source, self.ids, self.lines, self.count = source, ids, [], 0
+        self.source, self.ids, self.count = source, ids, 0
+        self.lines: list[tuple[int, str]] = []
+        self.bad: set[int] = set()  # rows with a bad value: no cross-field checks there
 
     def row(self, i: int, name: str, column: str, text: str) -> None:
         self.count += 1
-        if len(self.lines) < MAX_PROBLEMS:
-            who = ""
-            if self.ids is not None and name != "household_id":
-                who = f" (household {self.ids.iloc[i]})"
-            self.lines.append(f"  data row {i + 1}{who}, field '{name}' (column "
-                              f"{column!r}): {text}")
-
-    def file(self, text: str) -> None:
-        self.count += 1
-        if len(self.lines) < MAX_PROBLEMS:
-            self.lines.append(f"  {text}")
+        self.bad.add(i)
+        who = ""
+        if self.ids is not None and name != "household_id":
+            who = f" (household {self.ids.iloc[i]})"
+        self.lines.append((i, f"  data row {i + 1}{who}, field '{name}' (column "
+                              f"{column!r}): {text}"))
 
     def raise_any(self) -> None:
         if not self.count:
             return
-        more = self.count - len(self.lines)
+        lines = [text for _, text in sorted(self.lines, key=lambda x: x[0])][:MAX_PROBLEMS]
+        more = self.count - len(lines)
         tail = [f"  ... and {more} more"] if more > 0 else []
         raise MicrodataError("\n".join([f"{self.source}: invalid household microdata "
                                         f"({self.count} problem(s); format: docs/regions.md, "
-                                        "Microdata)", *self.lines, *tail]))
+                                        "Microdata)", *lines, *tail]))
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -257,9 +255,11 @@ def _read(path: str, md: MicrodataSpec) -> Records:
         problems.row(int(i), "household_id", present["household_id"],
                      f"{ids.iloc[i]!r} repeats data row {first + 1}; expected unique ids")
     size = values["size"]
+    checked = np.ones(len(frame), dtype=bool)
+    checked[list(problems.bad)] = False
     for name in ("labour", "elders"):
         if name in values:
-            for i in np.flatnonzero(values[name] > size)[:MAX_PROBLEMS]:
+            for i in np.flatnonzero((values[name] > size) & checked)[:MAX_PROBLEMS]:
                 problems.row(int(i), name, present[name], f"{values[name][i]:g} is above "
                              f"the household's size {size[i]:g}; expected at most size")
     if "remote" in values and "village" in values:
