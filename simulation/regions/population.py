@@ -38,8 +38,10 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 def _villages_of(records: Records, picked: np.ndarray, villages: Villages, share_remote: float,
                  rng: np.random.Generator) -> np.ndarray:
     """A simulated village for each drawn household: remote records in the most remote
-    villages (as many villages as the raked remote share), households of one surveyed
-    village together in one simulated village; village sizes vary as in build_households."""
+    villages (as many villages as the raked remote share); the simulated villages of each
+    class shared out among its surveyed villages, so that the households of a surveyed
+    village stay in its own group of villages (one village when the region has no more
+    villages than the survey); village sizes vary as in build_households."""
     n_v = villages.n
     size_weight = rng.gamma(4.0, 1.0, n_v)
     pools = [np.arange(n_v)]
@@ -50,24 +52,27 @@ def _villages_of(records: Records, picked: np.ndarray, villages: Villages, share
         k = min(max(k, 1 if remote.any() else 0), n_v - (0 if remote.all() else 1))
         pools = [by_remoteness[k:], by_remoteness[:k]]  # [not remote, remote]
     cls = np.zeros(len(picked), dtype=np.int64) if remote is None else remote.astype(np.int64)
-    out = np.empty(len(picked), dtype=np.int32)
     if records.village is None:
-        for c, pool in enumerate(pools):
-            rows = np.flatnonzero(cls == c)
-            if len(rows):
-                p = size_weight[pool] / size_weight[pool].sum()
-                out[rows] = rng.choice(pool, size=len(rows), p=p)
-        return out
-    surveyed, code = np.unique(records.village[picked], return_inverse=True)
-    first = np.zeros(len(surveyed), dtype=np.int64)
-    first[code[::-1]] = np.arange(len(picked))[::-1]  # a household of each surveyed village
-    target = np.empty(len(surveyed), dtype=np.int32)
+        cluster = np.zeros(len(picked), dtype=np.int64)  # one group per class
+    else:
+        cluster = np.unique(records.village[picked], return_inverse=True)[1]
+    out = np.empty(len(picked), dtype=np.int32)
     for c, pool in enumerate(pools):
-        which = np.flatnonzero(cls[first] == c)
-        if len(which):
-            p = size_weight[pool] / size_weight[pool].sum()
-            target[which] = rng.choice(pool, size=len(which), p=p)
-    return target[code]
+        rows = np.flatnonzero(cls == c)
+        if not len(rows):
+            continue
+        surveyed, member = np.unique(cluster[rows], return_inverse=True)
+        shuffled = rng.permutation(pool)
+        if len(shuffled) >= len(surveyed):
+            groups = np.array_split(shuffled, len(surveyed))
+        else:
+            groups = [shuffled[j % len(shuffled): j % len(shuffled) + 1]
+                      for j in range(len(surveyed))]
+        for j, group in enumerate(groups):
+            mine = rows[member == j]
+            p = size_weight[group] / size_weight[group].sum()
+            out[mine] = rng.choice(group, size=len(mine), p=p)
+    return out
 
 
 def population_from_records(scenario: Scenario, villages: Villages,

@@ -79,8 +79,7 @@ def test_remote_records_live_in_the_remote_villages(region) -> None:
     villages = build_villages(scenario, streams)
     table = build_households(scenario, villages, streams)
     records, _ = raked(scenario.population.microdata)
-    # a surveyed village's households share one simulated village, so the remote flag of a
-    # simulated household is its village's: remote records sit in the most remote villages
+    # remote records sit in the most remote simulated villages, and they are the poorer
     remote_ids = {v for v, r in zip(records.village, records.remote, strict=True) if r}
     assert remote_ids
     rem = villages.remoteness[table.village]
