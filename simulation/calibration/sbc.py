@@ -142,6 +142,59 @@ def coverage_table(results: list[dict[str, Any]], names: list[str]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def draw_truths(spec: CalibrationSpec, truths: int) -> np.ndarray:
+    """The K truths (seeded by the spec's posterior seed): the same on every rerun."""
+    return Prior(spec).sample(np.random.default_rng([spec.posterior.seed, 32452843]), truths)
+
+
+def collect(spec: CalibrationSpec, truths: int, out: str | Path) -> list[dict[str, Any]]:
+    """Results of the truths whose fit has finished (its posterior.parquet is written), e.g.
+    to read an SBC that is still running or was cut short."""
+    out = Path(out)
+    xs = draw_truths(spec, truths)
+    names = [p.name for p in spec.parameters]
+    results = []
+    for k in range(truths):
+        path = out / f"truth-{k:02d}" / "posterior.parquet"
+        if not path.is_file():
+            continue
+        draws = pd.read_parquet(path)
+        summary = json.loads((path.parent / "posterior.json").read_text(encoding="utf-8"))
+        results.append({"k": k, "truth": xs[k].tolist(), "draws": draws[names].to_numpy(),
+                        "weights": draws["weight"].to_numpy(),
+                        "converged": summary["converged"],
+                        "evaluations": summary["evaluations"],
+                        "generations": summary["generations"],
+                        "seconds": summary["seconds"]})
+    return results
+
+
+def write_tables(spec: CalibrationSpec, results: list[dict[str, Any]], out: Path,
+                 wall: float | None, workers: int | None) -> pd.DataFrame:
+    """sbc.csv, sbc.md, sbc_truths.csv and sbc.json from the finished truths."""
+    names = [p.name for p in spec.parameters]
+    table = coverage_table(results, names)
+    table.to_csv(out / "sbc.csv", index=False)
+    per_truth = pd.DataFrame([{"k": r["k"], **dict(zip(names, r["truth"], strict=True)),
+                               "converged": r["converged"], "generations": r["generations"],
+                               "evaluations": r["evaluations"], "seconds": r["seconds"]}
+                              for r in results])
+    per_truth.to_csv(out / "sbc_truths.csv", index=False)
+    summary = {"name": spec.name, "truths": len(results),
+               "particles": spec.posterior.particles,
+               "households": spec.households, "replicates": spec.replicates,
+               "seeds": spec.posterior.seeds,
+               "wall_seconds": round(wall, 1) if wall is not None else None,
+               "workers": workers, "evaluations": int(per_truth["evaluations"].sum()),
+               "fit_seconds_total": float(per_truth["seconds"].sum()),
+               "all_converged": bool(per_truth["converged"].all()),
+               "coverage": table.to_dict(orient="records")}
+    (out / "sbc.json").write_text(json.dumps(summary, indent=2, default=float),
+                                  encoding="utf-8")
+    (out / "sbc.md").write_text(frame_markdown(table) + "\n", encoding="utf-8")
+    return table
+
+
 def run_sbc(spec: CalibrationSpec, truths: int, out: str | Path, workers: int | None = None,
             executor: str = "process", restart: bool = False,
             progress: Callable[[dict[str, Any]], None] | None = None) -> pd.DataFrame:
@@ -149,9 +202,7 @@ def run_sbc(spec: CalibrationSpec, truths: int, out: str | Path, workers: int | 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     Problem.build(spec)  # bad specs fail here, before any worker starts
-    prior = Prior(spec)
-    rng = np.random.default_rng([spec.posterior.seed, 32452843])
-    xs = prior.sample(rng, truths)
+    xs = draw_truths(spec, truths)
     if restart:
         for p in out.glob("truth-*/targets.yaml"):
             p.unlink()
@@ -168,25 +219,7 @@ def run_sbc(spec: CalibrationSpec, truths: int, out: str | Path, workers: int | 
             progress(res)
     wall = time.perf_counter() - started
     results.sort(key=lambda r: r["k"])
-    names = [p.name for p in spec.parameters]
-    table = coverage_table(results, names)
-    table.to_csv(out / "sbc.csv", index=False)
-    per_truth = pd.DataFrame([{"k": r["k"], **dict(zip(names, r["truth"], strict=True)),
-                               "converged": r["converged"], "generations": r["generations"],
-                               "evaluations": r["evaluations"], "seconds": r["seconds"]}
-                              for r in results])
-    per_truth.to_csv(out / "sbc_truths.csv", index=False)
-    summary = {"name": spec.name, "truths": truths, "particles": spec.posterior.particles,
-               "households": Problem.build(spec).base.households,
-               "replicates": spec.replicates, "seeds": spec.posterior.seeds,
-               "wall_seconds": round(wall, 1), "workers": workers,
-               "evaluations": int(per_truth["evaluations"].sum()),
-               "all_converged": bool(per_truth["converged"].all()),
-               "coverage": table.to_dict(orient="records")}
-    (out / "sbc.json").write_text(json.dumps(summary, indent=2, default=float),
-                                  encoding="utf-8")
-    (out / "sbc.md").write_text(frame_markdown(table) + "\n", encoding="utf-8")
-    return table
+    return write_tables(spec, results, out, wall, workers)
 
 
 # ---------------------------------------------------------------------- the tiny case
@@ -224,7 +257,8 @@ TINY_TARGETS = [
 
 
 def write_tiny_case(folder: str | Path, households: int = 300, particles: int = 64,
-                    max_moves: int = 3, extra_parameters: list[dict[str, Any]] | None = None) -> Path:
+                    max_moves: int = 3,
+                    extra_parameters: list[dict[str, Any]] | None = None) -> Path:
     """A 2-parameter, 1-year case on the demo county (a spec and its target file): income
     level and spread against 2014's survey incidence, register share and income; small
     enough for SBC with tens of truths on 2 cores. Returns the spec's path."""
