@@ -141,7 +141,7 @@ def test_same_seed_same_draws_serial_or_pool_and_resume(tmp_path: Path) -> None:
         pass
 
     def stop(batch: int, new: list) -> None:
-        if batch == 3:
+        if batch == 2:  # after the prior draw and the first move (3 batches in all)
             raise Stop
 
     with pytest.raises(Stop):
