@@ -82,7 +82,7 @@ def spread(hh: HouseholdTable, channels: dict[str, Channel], intensity: dict[str
     wom = CHANNELS.index("word_of_mouth") if "word_of_mouth" in CHANNELS else -1
     wom_cols = np.flatnonzero(carried[wom]) if wom >= 0 else np.empty(0, dtype=np.int64)
     if len(wom_cols):  # counts of aware neighbours, moved to the start of the month
-        aware_neighbours.update(hh.understanding > 0)
+        aware_neighbours.update(hh.understanding > 0, own=True)
     literacy_max = float(np.max(hh.literacy)) if n else 0.0
 
     def reach(name: str) -> Reach:
@@ -146,9 +146,11 @@ def _learn(hh: HouseholdTable, k: int,
     order does not matter); the deepest channel that taught it sets how lasting it is."""
     column, kept = hh.understanding[:, k], hh.retention[:, k]
     for rows, target, lasting in learnt:
-        column[rows] = np.maximum(column[rows], target)
+        got = column[rows]  # a gathered copy: the maximum is taken in it
+        column[rows] = np.maximum(got, target, out=got)
         if lasting > 0:
-            kept[rows] = np.maximum(kept[rows], lasting)
+            got = kept[rows]
+            kept[rows] = np.maximum(got, lasting, out=got)
 
 
 def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
@@ -161,8 +163,8 @@ def forget(hh: HouseholdTable, told: list[list[np.ndarray]], rate: float,
     households are aware once programmes run, so gathers would cost more; large runs do
     half of the columns in a background thread); there are no (n, programmes)
     temporaries. Masked arithmetic (`where=`) is several times
-    slower than plain, so every row is multiplied and the few aware rows that do not fade
-    (participants, those told) get their values back; unaware rows stay 0 (0 x factor).
+    slower than plain, so every row is multiplied, by 1 for the few aware rows that do not
+    fade (participants, those told); unaware rows stay 0 (0 x factor).
     """
     if rate <= 0 or hh.n == 0:
         return
@@ -187,10 +189,8 @@ def _fade(hh: HouseholdTable, k: int, told: list[np.ndarray], keep_rate: np.floa
     np.multiply(kept, keep_rate, out=factor)
     factor += np.float32(1) - keep_rate
     aware &= ~fading  # now: aware rows that do not fade
-    still = np.flatnonzero(aware)
-    unchanged = column[still]
+    factor[np.flatnonzero(aware)] = np.float32(1)  # x * 1 is x: their values stay
     column *= factor
-    column[still] = unchanged
     np.less(column, floor, out=aware)
     aware &= fading  # now: rows that faded below the threshold
     lost = np.flatnonzero(aware)

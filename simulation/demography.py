@@ -275,11 +275,21 @@ def _workers_change(farm: np.ndarray, wage: np.ndarray, labour: np.ndarray,
     earns the region's mean wage per worker. Farm income follows labour weakly: each worker
     gained or lost moves it by `farm_weight` over the workers there were (at least one).
     """
-    change = change.astype(np.float64)
-    per_worker = np.where(labour > 0, wage / np.maximum(labour, 1.0), mean_wage)
-    wage = np.maximum(wage + change * per_worker, 0.0)
-    farm = farm * np.maximum(1.0 + farm_weight * change / np.maximum(labour, 1.0), 0.0)
-    return farm, wage
+    # The same arithmetic as max(wage + change x per_worker, 0) and farm x max(1 + weight x
+    # change / max(labour, 1), 0), in place in two buffers (fresh million-row temporaries
+    # cost more than the arithmetic); IEEE + and x commute, so the values are the same.
+    change = np.asarray(change, dtype=np.float64)
+    workers = np.maximum(labour, 1.0)
+    new_wage = np.where(labour > 0, wage / workers, mean_wage)  # per worker
+    new_wage *= change
+    new_wage += wage
+    np.maximum(new_wage, 0.0, out=new_wage)
+    new_farm = farm_weight * change
+    new_farm /= workers
+    new_farm += 1.0
+    np.maximum(new_farm, 0.0, out=new_farm)
+    new_farm *= farm
+    return new_farm, new_wage
 
 
 def yearly(model: PovertyModel) -> None:
@@ -293,7 +303,7 @@ def yearly(model: PovertyModel) -> None:
     model.village_people = np.bincount(hh.village, weights=hh.size,
                                        minlength=model.villages.n)
     if hasattr(model, "recorder"):
-        model.recorder.elderly = hh.elderly
+        model.recorder.refresh_people()
 
 
 def columns(model: PovertyModel, poor: np.ndarray, people_in=None) -> dict[str, float]:

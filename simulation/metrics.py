@@ -29,11 +29,15 @@ INCOME_COLUMNS = ("income_pc", "income_pc_median", "gini",
 FILE_COLUMNS = ("income_pc_registered", "income_pc_ever_registered")
 
 
-def gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted Gini coefficient (people-weighted, negative incomes clipped at zero)."""
+def gini(values: np.ndarray, weights: np.ndarray, ranked: np.ndarray | None = None,
+         order: np.ndarray | None = None) -> float:
+    """Weighted Gini coefficient (people-weighted, negative incomes clipped at zero).
+
+    `order` and `ranked` (argsort of `values` and the sorted values), when given, save the
+    sort (`sorted_sample`)."""
+    if order is None or ranked is None:
+        ranked, order = sorted_sample(values)
     # Without ties every sort gives the stable order; the faster one is checked for ties.
-    order = np.argsort(values)
-    ranked = values[order]
     if len(ranked) > 1 and np.any(ranked[1:] == ranked[:-1]):
         order = np.argsort(values, kind="stable")
     x, w = np.maximum(values[order], 0.0), weights[order]
@@ -48,16 +52,24 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     return 1.0 - 2.0 * area
 
 
-def median(values: np.ndarray, sample: np.ndarray) -> float:
+def sorted_sample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`values` sorted, and the order (argsort) that sorts them."""
+    order = np.argsort(values)
+    return values[order], order
+
+
+def median(values: np.ndarray, sample: np.ndarray, ranked: np.ndarray | None = None) -> float:
     """np.median(values), found among the few values near a sample's median (same value).
 
     For large arrays a fixed random sample brackets the median; only the values inside the
     bracket are partitioned. If the bracket misses (rare), it falls back to np.median.
+    `ranked`: `values[sample]` sorted, when already at hand (the bracket is only compared
+    with, so any sort of it gives the same result).
     """
     n = len(values)
     if n < 100_000 or len(sample) < 1_000:
         return float(np.median(values))
-    s = np.sort(values[sample])
+    s = np.sort(values[sample]) if ranked is None else ranked
     half, spread = len(s) // 2, int(4 * np.sqrt(len(s))) + 1
     lo, hi = s[max(half - spread, 0)], s[min(half + spread, len(s) - 1)]
     k_lo, k_hi = (n - 1) // 2, n // 2  # ranks of the middle value(s)
@@ -79,16 +91,24 @@ class _PeopleSums:
     gives every such sum at once. Otherwise it sums masks directly.
     """
 
-    def __init__(self, hh: HouseholdTable, masks: dict[str, np.ndarray]):
+    def __init__(self, hh: HouseholdTable, masks: dict[str, np.ndarray],
+                 people64: np.ndarray):
         self.hh, self.masks, self.names = hh, masks, list(masks)
         self.exact = len(masks) <= 16 and hh.people_exact
         if self.exact:
-            code = np.zeros(hh.n, dtype=np.uint16)
-            bits = np.empty(hh.n, dtype=np.uint16)
+            # Eight masks to a byte (half the memory traffic of 16-bit codes), then one code.
+            low, high, bits = (np.zeros(hh.n, dtype=np.uint8), np.zeros(hh.n, dtype=np.uint8),
+                               np.empty(hh.n, dtype=np.uint8))
             for bit, mask in enumerate(masks.values()):
-                np.left_shift(mask, np.uint16(bit), out=bits, dtype=np.uint16)
-                code |= bits
-            self.sums = np.bincount(code, weights=hh.size, minlength=1 << len(masks))
+                byte = low if bit < 8 else high
+                np.left_shift(np.asarray(mask, dtype=bool).view(np.uint8), np.uint8(bit % 8),
+                              out=bits)
+                byte |= bits
+            code = high.astype(np.uint16)
+            code <<= np.uint16(8)
+            code |= low
+            # float64 weights: bincount's own conversion of the sizes, made once a year
+            self.sums = np.bincount(code, weights=people64, minlength=1 << len(masks))
             self.codes = np.arange(len(self.sums))
 
     def __call__(self, **want: bool) -> np.float32:
@@ -108,7 +128,7 @@ class Recorder:
         self.model = model
         self.rows: list[dict[str, float]] = []
         hh = model.households
-        self.elderly = hh.elderly
+        self.refresh_people()
         self.low_education = hh.low_education
         self.remote = model.villages.remoteness[hh.village] >= np.quantile(
             model.villages.remoteness, 2 / 3)
@@ -118,6 +138,17 @@ class Recorder:
         self.cum_exits = 0.0
         self.cum_returns = 0.0
         self.village_rows: list[dict[str, np.ndarray]] = []
+
+    def refresh_people(self) -> None:
+        """Copies of what changes only with the households' composition (demography, each
+        January): the elderly-headed mask and the sizes as float64 weights."""
+        hh = self.model.households
+        self.elderly = hh.elderly
+        self._people64 = hh.size.astype(np.float64)
+
+    def people64(self) -> np.ndarray:
+        """Household sizes as float64 (the values of `size.astype(np.float64)`)."""
+        return self._people64
 
     def record(self, poor: np.ndarray, exits: np.ndarray, returns: np.ndarray) -> None:
         """Append this month's row; `poor`: households below the line now."""
@@ -135,7 +166,8 @@ class Recorder:
             "low_education": self.low_education, "remote": self.remote, "exits": exits,
             "returns": returns, "exited": hh.state == PovertyState.EXITED,
             "chronic": hh.chronic,
-            **{f"deficit_{d.name.lower()}": hh.deficit[:, d] for d in Deficit}})
+            **{f"deficit_{d.name.lower()}": hh.deficit[:, d] for d in Deficit}},
+            self.people64())
         poor_people = sums(poor=True)
         row: dict[str, float] = {
             "month": m.month, "date": m.label, "year": m.year, "poverty_line": m.line,
@@ -157,9 +189,8 @@ class Recorder:
             "poor_people": float(poor_people) * up,
         }
         # Shares as counts / n: the same values as boolean means, without float temporaries.
-        in_state = np.bincount(hh.state, minlength=len(PovertyState))  # counts, all at once
-        for state in PovertyState:
-            row[f"share_{state.name.lower()}"] = float(in_state[state] / n)
+        for state in PovertyState:  # a count per state is cheaper than bincount's int64 copy
+            row[f"share_{state.name.lower()}"] = float(np.count_nonzero(hh.state == state) / n)
         for k, p in enumerate(PROGRAMMES):
             understanding = hh.understanding[:, k]
             row[f"awareness_{p}"] = float(np.count_nonzero(understanding > 0) / n)
@@ -232,17 +263,23 @@ class Recorder:
         households (INCOME_COLUMNS and FILE_COLUMNS)."""
         m = self.model
         hh, people = m.households, m.households.size
+        people64 = self.people64()
+        scl = people.sum(dtype=np.float64)
+        weighted = np.empty(hh.n)  # one buffer for the products (each summed as numpy sums)
+        # The Gini's sort of the sample also brackets the median (the same sample).
+        sample = hh.annual_income[self.gini_rows]
+        ranked, order = sorted_sample(sample)
         row: dict[str, float] = {
-            "income_pc": float(np.average(hh.annual_income, weights=people)),
-            "income_pc_median": median(hh.annual_income, self.gini_rows),
-            "gini": gini(hh.annual_income[self.gini_rows], people[self.gini_rows]),
+            # np.average's arithmetic (float64 products, summed; over the float64 sum of
+            # weights) in the reused buffer
+            "income_pc": float(np.multiply(hh.annual_income, people64, out=weighted).sum()
+                               / scl),
+            "income_pc_median": median(hh.annual_income, self.gini_rows, ranked),
+            "gini": gini(sample, people[self.gini_rows], ranked, order),
         }
         # People-weighted mean income by source, one source (column) at a time; numpy sums
         # each column pairwise, as it sums income_pc.
         # Smoothed annual income source by source: the columns sum to income_pc.
-        people64 = people.astype(np.float64)
-        scl = people.sum(dtype=np.float64)
-        weighted = np.empty(hh.n)  # one buffer for the products (each summed as numpy sums)
         by_source = np.array([np.multiply(hh.annual_by_source[:, s], people64,
                                           out=weighted).sum() for s in Source]) / scl
         for s in Source:

@@ -143,8 +143,9 @@ class PeerCounts:
         self.snapshot = np.zeros((n, traits), dtype=bool, order="F")
         self.counts = np.zeros((n, traits), dtype=np.int32, order="F")
 
-    def update(self, traits: np.ndarray) -> None:
-        """Take a new snapshot (bool, n x traits)."""
+    def update(self, traits: np.ndarray, own: bool = False) -> None:
+        """Take a new snapshot (bool, n x traits); `own`: `traits` is a fresh array nothing
+        else changes, kept as it is instead of copied."""
         for k in range(traits.shape[1]):
             now, before = traits[:, k], self.snapshot[:, k]
             changed = np.flatnonzero(now != before)
@@ -152,14 +153,16 @@ class PeerCounts:
                 gained = now[changed]
                 self._add(k, self.into[changed[gained]].indices, 1)
                 self._add(k, self.into[changed[~gained]].indices, -1)
-        self.snapshot = np.array(traits, dtype=bool, order="F")  # a copy
+        self.snapshot = (np.asarray(traits, dtype=bool, order="F") if own
+                         else np.array(traits, dtype=bool, order="F"))
 
     def _add(self, k: int, listeners: np.ndarray, sign: int) -> None:
-        """Add `sign` to the count of each of `listeners` (repeats count again)."""
+        """Add `sign` (+1 or -1) to the count of each of `listeners` (repeats count
+        again)."""
         column, n = self.counts[:, k], len(self.counts)
         if len(listeners) > n // 16:  # many: one count over all households
-            np.add(column, sign * np.bincount(listeners, minlength=n), out=column,
-                   casting="unsafe")
+            add = np.add if sign > 0 else np.subtract  # sign is +1 or -1
+            add(column, np.bincount(listeners, minlength=n), out=column, casting="unsafe")
         elif len(listeners):  # few: count the distinct ones (np.add.at is far slower)
             rows, times = np.unique(listeners, return_counts=True)
             column[rows] += sign * times.astype(np.int32)

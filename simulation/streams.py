@@ -33,6 +33,7 @@ MECHANISMS: tuple[str, ...] = (
     # set-up (month -1)
     "setup.villages", "setup.households", "setup.members", "setup.tracked", "setup.network",
     "setup.cadres", "setup.cooperatives", "setup.gini", "setup.deficits", "setup.dibao",
+    "setup.microdata",
     # environment, information and households
     "phones.adoption", "shock.disaster", "shock.price", "shock.illness", "shock.persistent",
     "labour.migration", "transfers.rangers",

@@ -3,6 +3,8 @@
     povsim calibrate calibration/targets/liangshan.yaml --scenario liangshan \\
         --params population.income_median=3000:6000 --params economy.farm_growth=0:0.1
     povsim calibrate calibration/liangshan.yaml            # a calibration spec
+    povsim calibrate calibration/liangshan.yaml --method posterior --workers 2
+    povsim calibrate SPEC --method posterior --sbc 20      # simulation-based calibration
 """
 
 from __future__ import annotations
@@ -58,11 +60,25 @@ def build_spec(args: argparse.Namespace) -> CalibrationSpec:
         data = {"name": args.name or f"{path.stem}-{Path(args.scenario).stem}",
                 "targets": str(path), "scenario": args.scenario,
                 "parameters": [parse_param(p).model_dump() for p in args.params]}
+    posterior = getattr(args, "method", None) == "posterior"
     opt = data.setdefault("optimizer", {})
     for flag, key in (("seed", "seed"), ("maxiter", "maxiter"), ("popsize", "popsize"),
                       ("method", "method"), ("max_evaluations", "max_evaluations")):
-        if getattr(args, flag) is not None:
+        if getattr(args, flag, None) is not None and not (posterior and flag in ("seed",
+                                                                                   "method")):
             opt[key] = getattr(args, flag)
+    if posterior:  # --seed is the sampler's seed; the optimizer section is left alone
+        post = data.setdefault("posterior", {})
+        for flag, key in (("seed", "seed"), ("particles", "particles")):
+            if getattr(args, flag, None) is not None:
+                post[key] = getattr(args, flag)
+    if getattr(args, "dask", None):
+        from simulation.runs.executors import is_dask_address
+
+        if not is_dask_address(args.dask):
+            raise CalibrationError(f"--dask {args.dask!r}: expected a scheduler address such "
+                                   "as tcp://127.0.0.1:8786")
+        data["executor"] = args.dask
     for flag in ("households", "replicates", "fit_until", "executor", "workers", "name"):
         if getattr(args, flag) is not None:
             data[flag] = getattr(args, flag)
@@ -74,11 +90,86 @@ def build_spec(args: argparse.Namespace) -> CalibrationSpec:
     return parse_spec(data, str(path), path.parent if is_spec else None)
 
 
+def cmd_posterior(args: argparse.Namespace, spec: CalibrationSpec) -> int:
+    """`--method posterior`: the tempered-SMC posterior (or its SBC check with --sbc K)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simulation.calibration.posterior import fit_posterior
+    from simulation.runs.executors import describe
+
+    where = describe(spec.executor, spec.workers)
+    if args.sbc:
+        from simulation.calibration.sbc import run_sbc
+
+        out = Path(args.out) if args.out else Path("results") / "sbc" / spec.name
+        console.print(f"{spec.name}: simulation-based calibration, {args.sbc} truths from the "
+                      f"prior, {spec.posterior.particles} particles each, on {where} (one "
+                      "fit per worker)")
+        done: list[int] = []
+
+        def tick(res: dict) -> None:
+            done.append(1)
+            console.print(f"  truth {res['k']:2d} done ({len(done)}/{args.sbc}): "
+                          f"{res['generations']} steps, {res['evaluations']} evaluations, "
+                          f"{res['seconds']:.0f} s", highlight=False)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TargetWarning)
+            table = run_sbc(spec, args.sbc, out, workers=spec.workers, executor=spec.executor,
+                            restart=args.restart, progress=tick)
+        from simulation.calibration.posterior import frame_markdown
+
+        console.print(frame_markdown(table), highlight=False)
+        console.print(f"written: {out / 'sbc.md'}, {out / 'sbc.csv'}, {out / 'sbc.json'}")
+        return 0
+    out = Path(args.out) if args.out else Path("results") / "posterior" / spec.name
+    live = sys.stdout.isatty()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("β {task.fields[beta]}  step {task.fields[step]}  "
+                              "{task.fields[evals]} evaluations"), TimeElapsedColumn(),
+                   console=console, disable=not live)
+
+    with bar, warnings.catch_warnings():
+        warnings.simplefilter("ignore", TargetWarning)
+        task = bar.add_task("posterior", total=1000, beta="0", step=0, evals=0)
+        state = {"evals": 0}
+
+        def on_batch(_: int, new: list) -> None:
+            state["evals"] += len(new)
+            bar.update(task, evals=state["evals"])
+
+        def on_step(s) -> None:
+            bar.update(task, completed=int(1000 * s.beta), beta=f"{s.beta:.3g}",
+                       step=s.generation)
+            if not live:
+                console.print(f"  step {s.generation}: β = {s.beta:.4g}, {s.moves} moves, "
+                              f"acceptance {s.acceptance:.2f}, {s.evaluations} evaluations",
+                              highlight=False)
+
+        result = fit_posterior(spec, out, restart=args.restart, on_batch=on_batch,
+                               on_step=on_step,
+                               progress=lambda m: console.print(m, highlight=False))
+    status = "posterior reached (β = 1)" if result.converged else (
+        f"STOPPED at β = {result.smc.beta:.3g} < 1 (raise posterior.max_generations)")
+    console.print(f"{len(result.draws)} draws, {len(result.smc.steps)} tempering steps, "
+                  f"{result.smc.evaluations} evaluations ({result.simulated} simulated now, "
+                  f"{result.reused} from the checkpoint) in {result.seconds:.1f} s on {where}: "
+                  f"{status}")
+    console.print((out / "identifiability.md").read_text(encoding="utf-8"), highlight=False)
+    console.print(f"draws: {out / 'posterior.parquet'}  predictive check: "
+                  f"{out / 'predictive.md'}  report: {out / 'report.md'}")
+    return 0 if result.converged else 1
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulation.calibration.fit import calibrate
 
     try:
         spec = build_spec(args)
+        if args.sbc and args.method != "posterior":
+            raise CalibrationError("--sbc K checks the posterior: give --method posterior")
+        if args.method == "posterior":
+            return cmd_posterior(args, spec)
         out = Path(args.out) if args.out else Path("results") / "calibration" / spec.name
         with warnings.catch_warnings():
             # Skipped targets are listed by the progress messages (and in the report).
@@ -156,9 +247,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fit-until", dest="fit_until", metavar="YYYY-MM",
                    help="fit targets up to this month; report the error on later ones "
                         "(default: fit all)")
-    p.add_argument("--method", choices=["differential_evolution", "nelder-mead", "powell"],
-                   help="optimizer (default differential_evolution)")
-    p.add_argument("--seed", type=seed, help="optimizer seed (default 1)")
+    p.add_argument("--method", choices=["differential_evolution", "nelder-mead", "powell",
+                                        "posterior"],
+                   help="optimizer (default differential_evolution), or posterior: draws "
+                        "from the Bayesian posterior (tempered SMC; the spec's posterior: "
+                        "section) written to OUT/posterior.parquet")
+    p.add_argument("--seed", type=seed, help="optimizer (or posterior sampler) seed "
+                                             "(default 1)")
+    p.add_argument("--particles", type=positive_int,
+                   help="posterior: particles, i.e. draws (default 500; at least 20)")
+    p.add_argument("--sbc", type=positive_int, metavar="K",
+                   help="posterior: simulation-based calibration with K synthetic truths "
+                        "drawn from the prior (writes OUT/sbc.md; default OUT "
+                        "results/sbc/NAME)")
     p.add_argument("--maxiter", type=positive_int,
                    help="optimizer generations / iterations (default 20)")
     p.add_argument("--popsize", type=positive_int,
@@ -170,9 +271,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="serial, process or a Dask address tcp://... (default process)")
     p.add_argument("--workers", type=positive_int,
                    help="process pool size (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on the Dask scheduler at ADDRESS (tcp://host:8786); the same as "
+                        "--executor ADDRESS")
     p.add_argument("--name", help="calibration name, the output folder (default: "
                                    "TARGETS-SCENARIO)")
-    p.add_argument("--out", help="output folder (default results/calibration/NAME)")
+    p.add_argument("--out", help="output folder (default results/calibration/NAME, "
+                                 "results/posterior/NAME for --method posterior)")
     p.add_argument("--restart", action="store_true", help="discard an existing checkpoint")
     p.add_argument("--no-report", action="store_true", help="skip figures and HTML")
     p.set_defaults(func=cmd_calibrate)

@@ -62,6 +62,52 @@ class Optimizer(Strict):
     max_evaluations: Annotated[int, Field(ge=1)] | None = None
 
 
+class Prior(Strict):
+    """A documented non-uniform prior for one parameter, truncated to its [low, high]."""
+
+    kind: Literal["uniform", "loguniform", "normal"] = "uniform"
+    mean: float | None = None  # normal only
+    sd: Annotated[float, Field(gt=0)] | None = None  # normal only
+
+    @model_validator(mode="after")
+    def _check(self) -> Prior:
+        if self.kind == "normal" and (self.mean is None or self.sd is None):
+            raise ValueError("a normal prior needs mean and sd (it is truncated to the "
+                             "parameter's low..high)")
+        if self.kind != "normal" and (self.mean is not None or self.sd is not None):
+            raise ValueError(f"mean and sd are for kind 'normal', not {self.kind!r}")
+        return self
+
+
+class PosteriorSettings(Strict):
+    """`posterior:` of a calibration spec: the tempered SMC sampler of
+    `simulation.calibration.posterior` (docs/calibration.md, "Posterior")."""
+
+    particles: Annotated[int, Field(ge=20)] = 500
+    seed: Annotated[int, Field(ge=0)] = 1
+    #: Each tempering step keeps this fraction of the particles' effective sample size.
+    ess_fraction: Annotated[float, Field(gt=0.05, lt=1)] = 0.5
+    #: Metropolis moves after each resampling: at least min_moves, more (up to max_moves)
+    #: until ~90% of the particles are expected to have moved.
+    min_moves: Annotated[int, Field(ge=1)] = 2
+    max_moves: Annotated[int, Field(ge=1)] = 8
+    #: Stopping rule: the posterior is reached when the temperature hits 1; a run that needs
+    #: more tempering steps than this stops with a tempered (too wide) sample, flagged.
+    max_generations: Annotated[int, Field(ge=1)] = 40
+    #: common: every evaluation uses the spec's replicate seeds (the fit's surface);
+    #: fresh: new seeds per evaluation (pseudo-marginal: the model's noise is integrated).
+    seeds: Literal["common", "fresh"] = "common"
+    #: Per-parameter priors; parameters not named here are uniform on [low, high].
+    priors: dict[str, Prior] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _moves(self) -> PosteriorSettings:
+        if self.max_moves < self.min_moves:
+            raise ValueError(f"max_moves ({self.max_moves}) must be at least min_moves "
+                             f"({self.min_moves})")
+        return self
+
+
 class CalibrationSpec(Strict):
     """What to fit, to what, and how (a calibration YAML has exactly these fields)."""
 
@@ -81,6 +127,7 @@ class CalibrationSpec(Strict):
     workers: Annotated[int, Field(ge=1)] | None = None
     report_replicates: Annotated[int, Field(ge=1)] = 6
     uncertainty_level: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    posterior: PosteriorSettings = Field(default_factory=PosteriorSettings)
 
     @field_validator("fit_until")
     @classmethod
@@ -94,6 +141,15 @@ class CalibrationSpec(Strict):
         names = [p.name for p in self.parameters]
         if len(set(names)) != len(names):
             raise ValueError(f"parameter names must be unique, got {names}")
+        unknown = sorted(set(self.posterior.priors) - set(names))
+        if unknown:
+            raise ValueError(f"posterior.priors names unknown parameter(s) {unknown}; "
+                             f"parameters are {names}")
+        for p in self.parameters:
+            prior = self.posterior.priors.get(p.name)
+            if prior is not None and prior.kind == "loguniform" and p.low <= 0:
+                raise ValueError(f"posterior.priors.{p.name}: a loguniform prior needs "
+                                 f"low > 0 (got {p.low})")
         return self
 
     @property
@@ -101,8 +157,10 @@ class CalibrationSpec(Strict):
         return [self.seed_base + r for r in range(self.replicates)]
 
     def fingerprint(self) -> dict:
-        """What determines the fit's numbers (not where or how fast it runs)."""
-        return self.model_dump(mode="json", exclude={"executor", "workers"})
+        """What determines the fit's numbers (not where or how fast it runs). The posterior
+        settings are left out: they do not change an optimizer fit (the posterior's own
+        checkpoint adds them)."""
+        return self.model_dump(mode="json", exclude={"executor", "workers", "posterior"})
 
 
 def _format(source: str, exc: ValidationError, what: str) -> str:

@@ -66,6 +66,7 @@ class MinimumLiving(TakeUp):
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
         self._cache: dict[str, np.ndarray] | None = None  # during step() only
+        self._low_labour: tuple | None = None  # (households, demography month, mask)
         self.floor_from = month_index(cfg.floor_from, model.config.start)
         self.line_floor_from = (None if cfg.line_floor_from is None
                                 else month_index(cfg.line_floor_from, model.config.start))
@@ -119,7 +120,7 @@ class MinimumLiving(TakeUp):
         rows = np.flatnonzero(hh.registered & self.can_use(model) & ~self.participants(model))
         if len(rows) == 0:
             return
-        need = self.gap(model) / 12.0 * hh.size
+        need = self.need(model)
         room = self.usable(model.month) - float(need[self.participants(model)].sum())
         rows = rows[np.argsort(-need[rows], kind="stable")]
         take = rows[: int(np.searchsorted(np.cumsum(need[rows]), max(room, 0.0)))]
@@ -138,8 +139,13 @@ class MinimumLiving(TakeUp):
         transfers (pensions, remittances, subsidies) included, before dibao's own top-up,
         which is paid last in the month (the dibao rules count a family's whole income), as
         the cadres read it (`means_test_error`)."""
-        return self._cached("assessed", lambda: model.households.income.sum(axis=1) * 12.0
-                            * self.reading(model))
+        def compute() -> np.ndarray:
+            assessed = model.households.income.sum(axis=1)
+            assessed *= 12.0  # in place: the values of income.sum(axis=1) * 12 * reading
+            assessed *= self.reading(model)
+            return assessed
+
+        return self._cached("assessed", compute)
 
     def reading(self, model: PovertyModel) -> np.ndarray | float:
         """Assessed / true income: the register's persistent error, or 1 without it."""
@@ -150,22 +156,45 @@ class MinimumLiving(TakeUp):
 
     def gap(self, model: PovertyModel) -> np.ndarray:
         """Annual shortfall of assessed income below the standard, per capita (>= 0)."""
-        return self._cached("gap", lambda: np.maximum(
-            self.standard(model) - self.assessed_income(model), 0.0))
+        def compute() -> np.ndarray:
+            gap = self.standard(model) - self.assessed_income(model)
+            return np.maximum(gap, 0.0, out=gap)
+
+        return self._cached("gap", compute)
+
+    def monthly_gap(self, model: PovertyModel) -> np.ndarray:
+        """The shortfall per capita and month (gap / 12)."""
+        return self._cached("monthly_gap", lambda: self.gap(model) / 12.0)
+
+    def need(self, model: PovertyModel) -> np.ndarray:
+        """Monthly top-up each household would need to reach the standard (yuan)."""
+        return self._cached("need", lambda: self.monthly_gap(model) * model.households.size)
 
     def can_use(self, model: PovertyModel) -> np.ndarray:
-        hh = model.households
-        ok = self.assessed_income(model) < self.standard(model)
-        if self.cfg.requires_low_labour:
-            ok &= low_labour(hh)
-        return ok
+        def compute() -> np.ndarray:
+            ok = self.assessed_income(model) < self.standard(model)
+            if self.cfg.requires_low_labour:
+                ok &= self.low_labour(model)
+            return ok
+
+        # A copy: callers may combine it in place.
+        return self._cached("can_use", compute).copy()
+
+    def low_labour(self, model: PovertyModel) -> np.ndarray:
+        """`low_labour(households)`, kept while the households' composition stays: only
+        demography changes it, once a year (read-only)."""
+        hh, year = model.households, getattr(model, "demography_events", (-1,))[0]
+        kept = self._low_labour
+        if kept is None or kept[0] is not hh or kept[1] != year:
+            kept = self._low_labour = (hh, year, low_labour(hh))
+        return kept[2]
 
     def expected_gain(self, model: PovertyModel, rows: np.ndarray | None = None) -> np.ndarray:
         gap = self.gap(model) if rows is None else self.gap(model)[rows]
         return gap / np.maximum(self.households(model, rows).annual_income, 500.0)
 
     def slots(self, model: PovertyModel, budget: float) -> int:
-        need = self.gap(model) / 12.0 * model.households.size
+        need = self.need(model)
         paying = self.participants(model)
         left = budget - float(need[paying].sum())
         new = ~paying & (need > 0)
@@ -184,8 +213,9 @@ class MinimumLiving(TakeUp):
             hh.participating[:, self.k] = members
         if not self.active(month):
             return
-        topup = np.where(members, self.gap(model) / 12.0, 0.0)
-        cost = float((topup * hh.size).sum())
+        topup = np.where(members, self.monthly_gap(model), 0.0)
+        # topup x size: the members' need (the same product), 0 for the others
+        cost = float(np.where(members, self.need(model), 0.0).sum())
         budget = self.usable(month)
         if cost > budget > 0:
             topup *= budget / cost  # pro-rated when the money runs short

@@ -62,8 +62,10 @@ class Monitoring(InstrumentBase):
         money = self.usable(month)
         u = model.streams.uniform(f"{self.key}.detect", month, hh.n)
         line = model.line
-        shocked = ((hh.ill_left > 0) | (model.farm_factor[hh.village] < 1.0)
-                   | (model.product_shock[model.villages.product] < 1.0)[hh.village])
+        # Village shocks are judged per village, then spread to its households (one gather).
+        village_shocked = ((model.farm_factor < 1.0)
+                           | (model.product_shock[model.villages.product] < 1.0))
+        shocked = (hh.ill_left > 0) | village_shocked[hh.village]
         at_risk = ((hh.annual_income < line * cfg.risk_margin)
                    | (shocked & (hh.annual_income < 1.6 * line))) & self.eligible(model)
         self.watched &= at_risk  # risk gone: the household leaves the watch list

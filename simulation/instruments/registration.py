@@ -73,6 +73,7 @@ class Registration(InstrumentBase):
         self.entries = 0.0  # people joining the register at a review this month
         self.returns = 0.0  # of which had left the register before (returns to poverty)
         self.meeting: dict[str, float] = {}  # shares of registered people meeting criteria
+        self._hidden_cache: tuple | None = None  # (conceal, strength, 1 - conceal x strength)
 
     def observed_income(self, model: PovertyModel, rows: np.ndarray) -> np.ndarray:
         hh, c = model.households, model.config.cadres
@@ -88,9 +89,22 @@ class Registration(InstrumentBase):
         true, without this month's noise): concealment and the carried bias. Other means tests
         done from the same household files (dibao) share it."""
         hh, c = model.households, model.config.cadres
-        sd = model.cadres.assessment_sd(c.assessment_error)[hh.village]
-        hidden = 1.0 - hh.conceal * c.conceal_strength
-        return hidden * np.exp(sd * np.sqrt(self.cfg.bias_share) * self.bias)
+        # sd x sqrt(share) is per village: multiplied before it is spread to households (the
+        # same products, one full-length pass fewer).
+        scaled = model.cadres.assessment_sd(c.assessment_error) * np.sqrt(self.cfg.bias_share)
+        factor = scaled[hh.village]
+        factor *= self.bias
+        np.exp(factor, out=factor)
+        factor *= self._hidden(model)
+        return factor
+
+    def _hidden(self, model: PovertyModel) -> np.ndarray:
+        """Share of income households do not conceal (fixed: concealment is drawn once)."""
+        hh, strength = model.households, model.config.cadres.conceal_strength
+        cached = self._hidden_cache
+        if cached is None or cached[0] is not hh.conceal or cached[1] != strength:
+            cached = self._hidden_cache = (hh.conceal, strength, 1.0 - hh.conceal * strength)
+        return cached[2]
 
     def affordable(self, model: PovertyModel, rows: np.ndarray,
                    first: np.ndarray | None = None) -> np.ndarray:

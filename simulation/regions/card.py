@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from simulation.calibration.targets import RegionName
+from simulation.regions.spec import MicrodataSpec, anchor_path
 from simulation.scenario.instruments import INSTRUMENT_NAMES
 from simulation.validation import Strict, read_yaml, row_location, validate_mapping
 
@@ -114,6 +115,9 @@ class RegionCard(Strict):
     people: People = Field(default_factory=People)
     environment: Environment = Field(default_factory=Environment)
     budgets: dict[str, Count] = Field(default_factory=dict)
+    #: Household records of the region (path relative to the card); `region init` rakes
+    #: them to the card's figures and draws the scenario's population from them.
+    microdata: MicrodataSpec | None = None
 
     @field_validator("survey_incidence", "registered_poor", "income_pc")
     @classmethod
@@ -173,5 +177,7 @@ def parse_card(data: Any, source: str = "<card>") -> RegionCard:
 
 
 def load_card(path: str | Path) -> RegionCard:
-    """Read and validate a region card YAML file."""
-    return parse_card(read_yaml(path, CardError, "region card"), str(path))
+    """Read and validate a region card YAML file (a microdata path is relative to it)."""
+    data = read_yaml(path, CardError, "region card")
+    anchor_path(data, Path(path), ("microdata",))
+    return parse_card(data, str(path))

@@ -17,6 +17,7 @@ the calibration moves within wide bounds, not fitted values.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from scipy.stats import norm
 from simulation.calibration.spec import parse_spec
 from simulation.calibration.targets import parse_targets
 from simulation.regions.card import CardError, RegionCard, load_card
+from simulation.regions.microdata import read_records
+from simulation.regions.raking import rake_records
+from simulation.regions.spec import Margins
 from simulation.scenario import load_scenario
 from simulation.scenario.economy import DEFAULT_POVERTY_LINE
 
@@ -76,7 +80,57 @@ def _nearest(rows: list, year: int):
     return min(rows, key=lambda r: (abs(r.year - year), r.year)) if rows else None
 
 
-def scenario_data(card: RegionCard, made: Made) -> dict:
+def microdata_data(card: RegionCard, made: Made, out: Path) -> dict:
+    """The scenario's `population.microdata`: the card's records, raked to the card's
+    figures of the records' year (docs/regions.md, "Raking"), path relative to `out`."""
+    md = card.microdata
+    records = read_records(md)
+    margins: dict = {"households": round(card.rural_population.value / (
+        card.household_size or HOUSEHOLD_SIZE), 1)}
+    people, env = card.people, card.environment
+
+    def add(name: str, value: float, source: str, of: str = "households",
+            count: bool = False) -> None:
+        margins[name] = {"count" if count else "share": value, "of": of, "source": source}
+
+    if people.elderly_share is not None:
+        add("elderly", people.elderly_share.value, people.elderly_share.source)
+        made.assumed.append("people.elderly_share raked as the share of households with a "
+                            "head of 60 or more")
+    if people.low_education_share is not None:
+        add("low_education", people.low_education_share.value,
+            people.low_education_share.source)
+        made.assumed.append("people.low_education_share raked as the share of households "
+                            "whose head has 6 years of schooling or fewer")
+    incidence = _nearest(card.survey_incidence, md.year)
+    if incidence is not None:
+        add("income_poor", incidence.value, incidence.source, of="people")
+        if incidence.year != md.year:
+            made.assumed.append(f"records of {md.year} raked to the survey incidence of "
+                                f"{incidence.year} (none for {md.year})")
+    register = _nearest([r for r in card.registered_poor if r.households], md.year)
+    if records.registered is not None and register is not None:
+        add("registered", register.households, register.source, count=True)
+        if register.year != md.year:
+            made.assumed.append(f"records of {md.year} raked to the register of "
+                                f"{register.year}")
+    if records.remote is not None and env.remote_village_share is not None:
+        add("remote", env.remote_village_share.value, env.remote_village_share.source)
+        made.assumed.append("environment.remote_village_share raked as the share of "
+                            "households in remote villages (villages of equal size)")
+    margins.update(md.margins.model_dump(mode="json", exclude_none=True, exclude={"households"}))
+    result = rake_records(records, Margins.model_validate(margins))
+    made.assumed.append("population drawn from the household records "
+                        f"({records.n} of them), {result.summary().splitlines()[0]}")
+    data = md.model_dump(mode="json", exclude_none=True, exclude={"margins"})
+    relative = os.path.relpath(Path(md.path).resolve(), out.resolve())
+    # relative to the scenario when near it (a folder that moves with the card); else absolute
+    data["path"] = relative if relative.count("..") <= 2 else str(Path(md.path).resolve())
+    data["margins"] = margins
+    return data
+
+
+def scenario_data(card: RegionCard, made: Made, out: Path | None = None) -> dict:
     """The scenario mapping: the card's figures on top of its base."""
     base = load_scenario(card.base or "default")
     hh_size = card.household_size
@@ -91,17 +145,21 @@ def scenario_data(card: RegionCard, made: Made) -> dict:
         figure = getattr(env, name)
         if figure is not None:
             region[name] = figure.value
-    if env.remote_village_share is not None:
+    microdata = None if card.microdata is None else microdata_data(card, made, out or Path())
+    used = set() if microdata is None else set(microdata["margins"])
+    if env.remote_village_share is not None and "remote" not in used:
         made.unused.append("environment.remote_village_share (the model's remoteness is a "
                            "Beta distribution; set region.remoteness in the scenario)")
     if card.people.education_years_mean is not None:
         population["education_years_mean"] = card.people.education_years_mean.value
     for name in ("elderly_share", "low_education_share"):
-        if getattr(card.people, name) is not None:
+        if getattr(card.people, name) is not None and name.removesuffix("_share") not in used:
             made.unused.append(f"people.{name} (no scenario input for it yet)")
     income = _nearest(card.income_pc, FIRST_YEAR)
     incidence = _nearest(card.survey_incidence, income.year if income else FIRST_YEAR)
-    if income is not None and incidence is not None:
+    if microdata is not None:
+        population["microdata"] = microdata
+    elif income is not None and incidence is not None:
         median, sigma = start_distribution(income.value, incidence.value, line_of(income.year))
         if incidence.year != income.year:
             made.assumed.append(f"start distribution from income {income.year} and incidence "
@@ -227,15 +285,18 @@ def calibration_data(card: RegionCard, scenario: dict, scenario_file: str,
                      targets_file: str) -> dict:
     """The calibration spec: the start distribution, farm growth and assessment error."""
     median = scenario["population"].get("income_median")
+    from_records = "microdata" in scenario["population"]
     if median is None:
         median = load_scenario(card.base or "default").population.income_median
     return {
         "name": card.region.id, "targets": targets_file, "scenario": scenario_file,
         "households": 4000, "replicates": 2, "scenario_overrides": {"months": 84},
         "parameters": [
-            {"name": "income_median", "path": "population.income_median",
-             "low": round(0.6 * median, 1), "high": round(1.6 * median, 1)},
-            {"name": "income_sigma", "path": "population.income_sigma", "low": 0.5, "high": 1.1},
+            *([] if from_records else [  # from records the start income is the records'
+                {"name": "income_median", "path": "population.income_median",
+                 "low": round(0.6 * median, 1), "high": round(1.6 * median, 1)},
+                {"name": "income_sigma", "path": "population.income_sigma", "low": 0.5,
+                 "high": 1.1}]),
             {"name": "farm_growth", "path": "economy.farm_growth", "low": 0.0, "high": 0.08},
             {"name": "assessment_error", "path": "cadres.assessment_error", "low": 0.05,
              "high": 0.6}],
@@ -254,7 +315,7 @@ def init_region(card_path: str | Path, out: str | Path, force: bool = False) -> 
     existing = [p for p in (made.scenario, made.targets, made.calibration) if p.exists()]
     if existing and not force:
         raise CardError(f"{existing[0]} exists; pass --force to overwrite")
-    scenario = scenario_data(card, made)
+    scenario = scenario_data(card, made, out)
     targets = targets_data(card, made)
     spec = calibration_data(card, scenario, made.scenario.name, made.targets.name)
     parse_targets(targets, str(made.targets))

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from simulation.regions.spec import anchor_path
 from simulation.scenario.base import ScenarioError
 from simulation.scenario.schema import Scenario
 from simulation.validation import describe_errors, read_yaml
@@ -74,6 +75,7 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict:
         chain = " -> ".join(str(p) for p in (*_seen, path))
         raise ScenarioError(f"{path}: circular 'extends': {chain}")
     data = _read_yaml(path)
+    anchor_path(data, path, ("population", "microdata"))  # relative to this file
     parents = data.pop("extends", None)
     if parents is None:
         return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from simulation.regions.spec import MicrodataSpec
 from simulation.scenario.base import Beta, NonNegative, P, Positive, Share, Strict
 from simulation.scenario.demography import Demography
 
@@ -107,4 +108,8 @@ class Population(Strict):
                           "reference-figures.md: 2019 poor-area wages 4,082 of 11,567 (O)")
     deficits: Deficits = Field(default_factory=lambda: Deficits())
     demography: Demography = Field(default_factory=lambda: Demography())
+    microdata: MicrodataSpec | None = Field(  # left out of dumps when unset (same hashes)
+        None, exclude_if=lambda v: v is None, description="Household records the population "
+        "is drawn from, raked to margins (docs/regions.md, Microdata); unset: drawn from the "
+        "distributions above. Source: the region's own survey")
 
