@@ -181,9 +181,6 @@ def eligible(hh: HouseholdTable, line: float, rule: Eligibility) -> np.ndarray:
 def build_households(scenario: Scenario, villages: Villages, streams: Streams) -> HouseholdTable:
     """Draw the population; households are sorted by village (needed by the network)."""
     pop, n = scenario.population, scenario.households
-    if pop.microdata is not None:  # drawn from household records (docs/regions.md)
-        from simulation.regions.population import population_from_records
-        return population_from_records(scenario, villages, streams)
     rng = streams.rng("setup.households")
     # Village sizes vary; households are assigned in village order.
     weights = rng.gamma(4.0, 1.0, villages.n)

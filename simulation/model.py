@@ -19,10 +19,11 @@ from simulation.agents.actors import Actors
 from simulation.agents.cadres import Cadre, build_cadres
 from simulation.agents.cooperatives import Cooperative, build_cooperatives
 from simulation.environment import Shocks, build_villages
-from simulation.households import Household, Source, build_households
+from simulation.households import Household, Source
 from simulation.instruments import ALL, BEFORE_HOUSEHOLDS, HOUSEHOLD_PROGRAMMES, InstrumentBase
 from simulation.metrics import Recorder
 from simulation.network import PeerCounts, build_network
+from simulation.population.build import build_population
 from simulation.scenario import CHANNELS, PRODUCTIVE, PROGRAMMES, Scenario
 from simulation.smith import SmithIndices
 from simulation.streams import Streams
@@ -49,7 +50,7 @@ class PovertyModel(mesa.Model):
         self.scale = n / scenario.region.households_represented
         self.scale_cost = self.scale  # village-level unit costs scale with the sample too
         self.villages = build_villages(scenario, self.streams)
-        self.households = build_households(scenario, self.villages, self.streams)
+        self.households = build_population(scenario, self.villages, self.streams)
         hh = self.households
         self.network = build_network(hh.village, self.villages.n,
                                      scenario.region.network.neighbours,

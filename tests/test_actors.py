@@ -151,8 +151,9 @@ def test_material_help_is_a_transfer():
 
 def test_epidemic_shifts_labour_money_to_buying_local_products():
     calm = monthly({PC + "budget": 3e7, "economy.shocks.epidemic.migrant_employment_drop": 0.0})
-    hit = monthly({PC + "budget": 3e7, "economy.shocks.epidemic.migrant_employment_drop": 1.0})
-    during = calm["date"].between("2020-02", "2020-05")
+    hit = monthly({PC + "budget": 3e7, "economy.shocks.epidemic.migrant_employment_drop": 1.0,
+                   "economy.shocks.epidemic.months": 4})
+    during = calm["date"].between("2020-02", "2020-05")  # the 4 months of the shock
     assert (hit.loc[during, "partner_purchases"].diff().fillna(0).sum()
             > calm.loc[during, "partner_purchases"].diff().fillna(0).sum())
     assert hit.loc[during, "partner_placements"].diff().fillna(0).sum() == 0

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from simulation.calibration.targets import RegionName
-from simulation.regions.spec import MicrodataSpec, anchor_path
+from simulation.population.spec import MicrodataSpec, anchor_path
 from simulation.scenario.instruments import INSTRUMENT_NAMES
 from simulation.validation import Strict, read_yaml, row_location, validate_mapping
 

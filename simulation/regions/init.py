@@ -26,10 +26,10 @@ from scipy.stats import norm
 
 from simulation.calibration.spec import parse_spec
 from simulation.calibration.targets import parse_targets
+from simulation.population.raking import rake_records
+from simulation.population.records import read_records
+from simulation.population.spec import Margins
 from simulation.regions.card import CardError, RegionCard, load_card
-from simulation.regions.microdata import read_records
-from simulation.regions.raking import rake_records
-from simulation.regions.spec import Margins
 from simulation.scenario import load_scenario
 from simulation.scenario.economy import DEFAULT_POVERTY_LINE
 

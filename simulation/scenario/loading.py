@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from simulation.regions.spec import anchor_path
+from simulation.population.raking import raked
+from simulation.population.spec import anchor_path
 from simulation.scenario.base import ScenarioError
 from simulation.scenario.schema import Scenario
 from simulation.validation import describe_errors, read_yaml
@@ -186,9 +187,18 @@ def build(data: dict, source: str = "<scenario>") -> Scenario:
     if any(k in data for k in ADJUSTMENTS):
         data = apply_adjustments(data, source)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_format_errors(source, exc)) from None
+    if scenario.population.microdata is not None:
+        # The records are read, checked and raked now, so a bad record or an unreachable
+        # margin stops `povsim validate` and `run` before any work starts (cached: loading
+        # again does not read the file again).
+        try:
+            raked(scenario.population.microdata)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: field 'population.microdata': {exc}") from None
+    return scenario
 
 
 Overrides = dict[str, Any] | list[str] | tuple[str, ...] | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from simulation.regions.spec import MicrodataSpec
+from simulation.population.spec import MicrodataSpec
 from simulation.scenario.base import Beta, NonNegative, P, Positive, Share, Strict
 from simulation.scenario.demography import Demography
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from simulation.cli import main
-from simulation.regions.microdata import read_records
-from simulation.regions.spec import MicrodataSpec
+from simulation.population.records import read_records
+from simulation.population.spec import MicrodataSpec
 from simulation.scenario import ScenarioError, load_scenario
 from tests.regions.microdata_cases import RECORDS, card_microdata, frame, write
 

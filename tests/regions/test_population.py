@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from simulation.environment import build_villages
-from simulation.households import build_households
+from simulation.population.build import build_population
+from simulation.population.raking import raked
 from simulation.regions.init import init_region
-from simulation.regions.raking import raked
 from simulation.runs.runner import run
 from simulation.scenario import load_scenario
 from simulation.streams import Streams
@@ -32,7 +32,7 @@ def region(tmp_path_factory) -> Path:
 
 def _table(scenario, seed: int = 1):
     streams = Streams(seed)
-    return build_households(scenario, build_villages(scenario, streams), streams)
+    return build_population(scenario, build_villages(scenario, streams), streams)
 
 
 def _band(values: np.ndarray, w: np.ndarray, n: int) -> tuple[float, float]:
@@ -77,7 +77,7 @@ def test_remote_records_live_in_the_remote_villages(region) -> None:
     scenario = load_scenario(region, households=4000)
     streams = Streams(1)
     villages = build_villages(scenario, streams)
-    table = build_households(scenario, villages, streams)
+    table = build_population(scenario, villages, streams)
     records, _ = raked(scenario.population.microdata)
     # remote records sit in the most remote simulated villages, and they are the poorer
     remote_ids = {v for v, r in zip(records.village, records.remote, strict=True) if r}

@@ -6,17 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.regions.card import load_card
-from simulation.regions.init import Made, microdata_data
-from simulation.regions.microdata import read_records
-from simulation.regions.raking import (
+from simulation.population.raking import (
     TOLERANCE,
     RakingError,
     indicator,
     rake_records,
     raked,
 )
-from simulation.regions.spec import Margins, MicrodataSpec
+from simulation.population.records import read_records
+from simulation.population.spec import Margins, MicrodataSpec
+from simulation.regions.card import load_card
+from simulation.regions.init import Made, microdata_data
 from tests.regions.microdata_cases import EXAMPLE, card_microdata, frame, write
 
 

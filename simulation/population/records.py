@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.regions.spec import MicrodataSpec
+from simulation.population.spec import MicrodataSpec
 from simulation.scenario.base import ScenarioError
 
 #: Problems listed in one error (the rest are counted).

@@ -132,16 +132,6 @@ class MicrodataSpec(_Input):
                              f"{self.columns['weight']!r} disagree; give one")
         return self
 
-    @model_validator(mode="after")
-    def _records_rake(self) -> MicrodataSpec:
-        """The file is read, checked and raked when the scenario (or card) is loaded, so a
-        bad record or an unreachable margin stops `povsim validate` and `run` before any
-        work starts (cached: validating again does not read the file again)."""
-        from simulation.regions.raking import raked
-
-        raked(self)
-        return self
-
     def column(self, name: str) -> str:
         """The file's column for record field `name`."""
         if name == "weight" and self.weight is not None:

@@ -16,8 +16,8 @@ import numpy as np
 
 from simulation.environment import Villages
 from simulation.households import HouseholdTable, Source, persistent_part
-from simulation.regions.microdata import Records
-from simulation.regions.raking import RakeResult, raked
+from simulation.population.raking import RakeResult, raked
+from simulation.population.records import Records
 from simulation.scenario import Scenario
 from simulation.streams import Streams
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from simulation.regions.microdata import MicrodataError, Records, read_records
-from simulation.regions.spec import MARGINS, Margins, MicrodataSpec
+from simulation.population.records import MicrodataError, Records, read_records
+from simulation.population.spec import MARGINS, Margins, MicrodataSpec
 from simulation.scenario.economy import DEFAULT_POVERTY_LINE
 
 #: Largest gap between an achieved and a target share accepted as reached.
