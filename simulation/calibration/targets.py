@@ -46,6 +46,8 @@ OUTPUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "register_net_fall": (("people", "households"), "flow"),
     "exits": (("people", "households"), "flow"),
     "returns_to_poverty": (("people", "households"), "flow"),
+    # Exits of people truly short of the line or the criteria, per person exited.
+    "wrongful_exit_share": (("share",), "flow"),
     "microcredit_participation": (("share",), "stock"),
     "ecommerce_participation": (("share",), "stock"),
     "cooperative_participation": (("share",), "stock"),
@@ -415,6 +417,9 @@ def model_value(target: Target, monthly: pd.DataFrame, households_represented: f
                       else "income_pc_registered")
             return float(rows[column].mean())
         return float(_monthly_income(rows).mean())
+    if out == "wrongful_exit_share":
+        exited = float(rows["official_exits"].sum())
+        return float(rows["wrongful_exits"].sum()) / exited if exited > 0 else 0.0
     if out == "income_transfer_share":
         return float((rows["income_transfer_share"] * rows["income_pc"]).sum()
                      / rows["income_pc"].sum())
