@@ -137,3 +137,12 @@ def test_public_face():
     assert set(simulation.__all__) <= set(dir(simulation))
     with pytest.raises(AttributeError):
         simulation.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("module", ["simulation.population.raking",
+                                    "simulation.population.records",
+                                    "simulation.regions.init", "simulation.scenario"])
+def test_modules_import_first_in_a_fresh_interpreter(module):
+    """Import order cycles only show when a module is the first one loaded."""
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True,
+                   capture_output=True, text=True)

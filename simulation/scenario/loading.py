@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from simulation.population.raking import raked
 from simulation.population.spec import anchor_path
 from simulation.scenario.base import ScenarioError
 from simulation.scenario.schema import Scenario
@@ -194,6 +193,9 @@ def build(data: dict, source: str = "<scenario>") -> Scenario:
         # The records are read, checked and raked now, so a bad record or an unreachable
         # margin stops `povsim validate` and `run` before any work starts (cached: loading
         # again does not read the file again).
+        # Imported here: the records' module needs the scenario package loaded first.
+        from simulation.population.raking import raked
+
         try:
             raked(scenario.population.microdata)
         except ScenarioError as exc:
