@@ -55,13 +55,17 @@ class MinimumLiving(TakeUp):
     def standard(self, model: PovertyModel) -> float | np.ndarray:
         """Each household's local standard this month (a number when there is one standard
         for the whole region): the table's value scaled by its village's remoteness, and
-        from `line_floor_from` never below the poverty line."""
-        value = self.mean_standard(model)
-        if self.local is not None:
-            value = value * self.local
-        if self.line_floor_from is not None and model.month >= self.line_floor_from:
-            value = np.maximum(value, model.line)
-        return value
+        from `line_floor_from` never below the poverty line (worked out once per step: the
+        gap, the means test and the yearly check all read it)."""
+        def compute() -> float | np.ndarray:
+            value = self.mean_standard(model)
+            if self.local is not None:
+                value = value * self.local
+            if self.line_floor_from is not None and model.month >= self.line_floor_from:
+                value = np.maximum(value, model.line)
+            return value
+
+        return self._cached("standard", compute)
 
     def __init__(self, model: PovertyModel, cfg):
         super().__init__(model, cfg)
