@@ -123,6 +123,29 @@ class _PeopleSums:
         return np.float32(self.sums[keep].sum())
 
 
+class YearIncome:
+    """Each household's per-capita income over the last 12 months, as the NBS household
+    survey measures it: in December, the calendar year's income, which the survey's
+    incidence compares with that year's line (reference-figures.md, national series). The
+    smoothed annual income households act on lags and weighs recent months more.
+
+    Months before the run are filled with the start's annual income (a twelfth each)."""
+
+    def __init__(self, annual_income: np.ndarray):
+        self.months = np.repeat((annual_income / 12.0)[:, None], 12, axis=1)
+        self.total = self.months.sum(axis=1)
+        self.slot = 0
+
+    def add(self, month_income: np.ndarray) -> np.ndarray:
+        """Put this month's income in place of the oldest month's; the 12-month totals."""
+        old = self.months[:, self.slot]
+        self.total -= old
+        self.total += month_income
+        old[:] = month_income
+        self.slot = (self.slot + 1) % 12
+        return self.total
+
+
 class Recorder:
     def __init__(self, model: PovertyModel):
         self.model = model
@@ -137,6 +160,7 @@ class Recorder:
                           else np.sort(rng.choice(hh.n, GINI_SAMPLE, replace=False)))
         self.cum_exits = 0.0
         self.cum_returns = 0.0
+        self.year_income = YearIncome(hh.annual_income)
         self.village_rows: list[dict[str, np.ndarray]] = []
 
     def refresh_people(self) -> None:
@@ -161,8 +185,10 @@ class Recorder:
         # large runs work them out in a background thread meanwhile (the same values).
         later = (threads.pool("metrics").submit(self._income_columns) if threads.allowed(n)
                  else None)
+        survey_poor = self.year_income.add(m.income_now) < m.line
         sums = _PeopleSums(hh, {
-            "poor": poor, "registered": hh.registered, "elderly": self.elderly,
+            "poor": poor, "survey_poor": survey_poor, "registered": hh.registered,
+            "elderly": self.elderly,
             "low_education": self.low_education, "remote": self.remote, "exits": exits,
             "returns": returns, "exited": hh.state == PovertyState.EXITED,
             "chronic": hh.chronic,
@@ -172,6 +198,9 @@ class Recorder:
         row: dict[str, float] = {
             "month": m.month, "date": m.label, "year": m.year, "poverty_line": m.line,
             "income_poverty_incidence": float(poor_people / total_people),
+            # The household survey's measure: the last 12 months' income (in December the
+            # calendar year's) below the line (YearIncome).
+            "survey_poverty_incidence": float(sums(survey_poor=True) / total_people),
             "registered_poor_incidence": float(sums(registered=True) / total_people),
             **dict.fromkeys(INCOME_COLUMNS),  # worked out apart (below), in this order
         }

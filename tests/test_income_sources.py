@@ -191,3 +191,22 @@ def test_members_working_near_home_earn_wages_and_those_away_send_transfers() ->
     assert (gain[movers] > 0).all() and np.allclose(gain[~movers], 0.0)
     assert np.allclose(away[:, Source.TRANSFER] - home[:, Source.TRANSFER], gain)
     assert np.allclose(split[:, Source.WAGE] - away[:, Source.WAGE], 0.4 * gain)
+
+
+def test_survey_incidence_is_the_calendar_years_income_against_its_line() -> None:
+    """The survey column compares each household's income summed over the calendar year
+    with that year's line (the NBS survey basis), not the smoothed income households act on."""
+    model = PovertyModel(small(households=600, months=24), seed=5)
+    months = []
+    while model.running:
+        model.step()
+        months.append(model.income_now.copy())
+    df = model.series()
+    assert str(df["date"].iloc[-1]).endswith("-12")
+    year = np.sum(months[-12:], axis=0)  # the second calendar year, month by month
+    people = model.households.size.astype(float)
+    expected = people[year < model.line].sum() / people.sum()
+    assert df["survey_poverty_incidence"].iloc[-1] == pytest.approx(expected, abs=1e-9)
+    # a different measure from the smoothed one (otherwise this test proves nothing)
+    smoothed = people[model.households.annual_income < model.line].sum() / people.sum()
+    assert expected != pytest.approx(smoothed, abs=1e-6)

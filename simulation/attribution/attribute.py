@@ -37,7 +37,7 @@ from simulation.runs.runner import git_commit
 from simulation.scenario import Overrides, Scenario, load_scenario, with_overrides
 
 METHODS = ("shapley", "one-at-a-time")
-DEFAULT_OUTCOME = "income_poverty_incidence"
+DEFAULT_OUTCOME = "survey_poverty_incidence"  # the record's measure (metrics.YearIncome)
 
 
 def is_share(outcome: str) -> bool:

@@ -64,8 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="first year-end (December) compared (default 2014)")
     p.add_argument("--to", dest="to_year", type=year, default=2019,
                    help="last year-end (December) compared (default 2019)")
-    p.add_argument("--outcome", default="income_poverty_incidence",
-                   help="column of the monthly table (default income_poverty_incidence)")
+    p.add_argument("--outcome", default=None,
+                   help="column of the monthly table (default survey_poverty_incidence, "
+                        "the survey's calendar-year measure)")
     p.add_argument("--method", choices=("shapley", "one-at-a-time"), default="shapley",
                    help="shapley: every coalition, 2^G runs per seed (default); "
                         "one-at-a-time: all on minus one group, G+2 runs per seed")
@@ -86,11 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from simulation.attribution.attribute import attribute, plan
+    from simulation.attribution.attribute import DEFAULT_OUTCOME, attribute, plan
     from simulation.attribution.report import fmt_fall, fmt_interval, fmt_share, write
     from simulation.scenario import load_scenario
     from simulation.scenario.checks import problems
 
+    args.outcome = args.outcome or DEFAULT_OUTCOME
     scenario = load_scenario(args.scenario, args.set, args.households)
     seeds = args.seeds or list(range(1, (args.replicates or 3) + 1))
     resolved, masks = plan(scenario, args.group, args.method, args.from_year, args.to_year,

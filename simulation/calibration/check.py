@@ -179,7 +179,8 @@ def register_record(check: RegionCheck) -> pd.DataFrame:
         year = m["date"].astype(str).str[:4]
         g = m.groupby(year)
         frames.append(pd.DataFrame({
-            "income_poverty_incidence": g["income_poverty_incidence"].last(),
+            # the year's survey incidence: December's 12 months, i.e. the calendar year
+            "income_poverty_incidence": g["survey_poverty_incidence"].last(),
             "registered_poor_incidence": g["registered_poor_incidence"].last(),
             "official_exits": g["official_exits"].sum(),
             "register_returns": g["register_returns"].sum(),

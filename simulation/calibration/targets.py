@@ -362,8 +362,11 @@ def stock_series(target: Target, monthly: pd.DataFrame) -> pd.Series:
     """The model's value of a stock target at every recorded month."""
     out, group = target.model_output, target.population.group
     if out == "income_poverty_incidence":
-        col = "incidence_registered" if group == "registered_poor" else out
-        return monthly[col]
+        if group == "registered_poor":
+            return monthly["incidence_registered"]
+        # The survey compares the calendar year's income with the year's line
+        # (metrics.YearIncome); runs recorded before that column read the smoothed income.
+        return monthly.get("survey_poverty_incidence", monthly[out])
     if out == "registered_poor_incidence":
         return monthly[out]
     programme = PARTICIPATION[out]

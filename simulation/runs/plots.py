@@ -22,7 +22,10 @@ def main_curves(df: pd.DataFrame, title: str, path: Path) -> Path:
     x = _dates(df)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
     ax = axes[0, 0]
-    ax.plot(x, 100 * df["income_poverty_incidence"], label="income poverty (survey basis)")
+    ax.plot(x, 100 * df["survey_poverty_incidence"],
+            label="income poverty (survey: last 12 months' income)")
+    ax.plot(x, 100 * df["income_poverty_incidence"], label="income poverty (smoothed income)",
+            lw=0.8, alpha=0.7)
     ax.plot(x, 100 * df["registered_poor_incidence"], label="registered poor", ls="--")
     ax.set_ylabel("% of people")
     ax.set_title("Poverty incidence")
