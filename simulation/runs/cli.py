@@ -125,7 +125,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             bad += 1
             stderr.print(f"[red]invalid[/] {exc}")
-    return 1 if bad else 0
+    return 2 if bad else 0  # a problem with the input, as for every command (README)
 
 
 def cmd_params(args: argparse.Namespace) -> int:

@@ -129,7 +129,7 @@ def test_a_scenario_with_bad_records_is_refused_when_loaded(tmp_path, capsys) ->
     msg = str(info.value)
     assert str(scenario) in msg and "field 'population.microdata'" in msg
     assert str(tmp_path / "records.csv") in msg and "data row 3 (household H00003)" in msg
-    assert main(["validate", str(scenario)]) == 1  # validate's "invalid"
+    assert main(["validate", str(scenario)]) == 2  # a problem with the input
     err = capsys.readouterr().err
     assert "data row 3" in err and "field 'labour'" in err and "Traceback" not in err
     assert main(["run", str(scenario), "--out", str(tmp_path / "run")]) == 2  # bad input

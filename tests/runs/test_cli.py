@@ -26,7 +26,7 @@ def test_run_writes_tables_figure_and_metadata(tmp_path, capsys):
 def test_validate_reports_bad_file(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("instruments:\n  microcredit:\n    budget: -5\n")
-    assert main(["validate", str(bad)]) == 1
+    assert main(["validate", str(bad)]) == 2
     assert "instruments.microcredit.budget" in capsys.readouterr().err
     assert main(["validate", "scenarios/demo.yaml"]) == 0
 
