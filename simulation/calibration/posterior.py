@@ -381,6 +381,13 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return json.loads(meta[b"povsim"])
 
 
+def assumptions_markdown(assumptions: list[str]) -> list[str]:
+    """The report's 'What was assumed' section (nothing when the spec lists none)."""
+    if not assumptions:
+        return []
+    return ["## What was assumed", "", *(f"- {a}" for a in assumptions), ""]
+
+
 def write_outputs(result: PosteriorResult, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     p = result.problem
@@ -422,6 +429,7 @@ def write_outputs(result: PosteriorResult, out: Path) -> dict[str, Path]:
               f"households, {p.spec.replicates} replicate(s) per point "
               f"({p.spec.posterior.seeds} seeds); {len(trace)} tempering step(s), "
               f"{result.smc.evaluations} evaluations; {status}.", "",
+              *assumptions_markdown(p.spec.assumptions),
               "## Identifiability", "", ident_md, "",
               "## Posterior predictive check", "",
               "Observed value against the model value plus the target's noise over the draws "

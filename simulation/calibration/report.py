@@ -177,6 +177,13 @@ def _table_html(df: pd.DataFrame) -> str:
     return report_html.table(head, rows, sections=False)
 
 
+def _assumed_html(assumptions: list[str]) -> str:
+    if not assumptions:
+        return ""
+    items = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions)
+    return f"<h2>What was assumed</h2><ul>{items}</ul>\n"
+
+
 def write_report(result: FitResult, out: Path | None = None) -> Path:
     """Figures and index.html under `out/report` (default: the fit's output folder)."""
     out = Path(out or result.out or ".")
@@ -228,7 +235,7 @@ random numbers (seeds {p.spec.seeds}); optimizer {p.spec.optimizer.method}
 (seed {p.spec.optimizer.seed}): {html.escape(result.optimizer_message)}.
 Fit time {result.seconds:.1f} s this session; best loss
 {result.best.loss:.4g}. Overlay: <code>best.yaml</code>.</p>
-<h2>Parameters</h2>
+{_assumed_html(p.spec.assumptions)}<h2>Parameters</h2>
 <p>Near-best range: evaluated points within Δ = χ²<sub>k</sub>({p.spec.uncertainty_level})/2
 = {next(iter(result.uncertainty.values()))['delta_loss']:.2f} of the best loss (a profile-like
 spread read off the optimizer's sample, not a posterior; with target weights ≠ 1 it is

@@ -128,6 +128,9 @@ class CalibrationSpec(Strict):
     report_replicates: Annotated[int, Field(ge=1)] = 6
     uncertainty_level: Annotated[float, Field(gt=0, lt=1)] = 0.95
     posterior: PosteriorSettings = Field(default_factory=PosteriorSettings)
+    #: What the scenario and targets assume where the data are silent (`povsim region init`
+    #: writes them from the card); the reports show them. Not part of the fit's numbers.
+    assumptions: list[str] = Field(default_factory=list)
 
     @field_validator("fit_until")
     @classmethod
@@ -159,8 +162,9 @@ class CalibrationSpec(Strict):
     def fingerprint(self) -> dict:
         """What determines the fit's numbers (not where or how fast it runs). The posterior
         settings are left out: they do not change an optimizer fit (the posterior's own
-        checkpoint adds them)."""
-        return self.model_dump(mode="json", exclude={"executor", "workers", "posterior"})
+        checkpoint adds them), nor are the assumptions (notes for the reader)."""
+        return self.model_dump(mode="json", exclude={"executor", "workers", "posterior",
+                                                      "assumptions"})
 
 
 def _format(source: str, exc: ValidationError, what: str) -> str:

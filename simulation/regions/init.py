@@ -282,8 +282,9 @@ def targets_data(card: RegionCard, made: Made) -> dict:
 
 
 def calibration_data(card: RegionCard, scenario: dict, scenario_file: str,
-                     targets_file: str) -> dict:
-    """The calibration spec: the start distribution, farm growth and assessment error."""
+                     targets_file: str, assumed: list[str] = ()) -> dict:
+    """The calibration spec: the start distribution, farm growth and assessment error, with
+    what the scenario and targets assumed (shown in the fit's reports)."""
     median = scenario["population"].get("income_median")
     from_records = "microdata" in scenario["population"]
     if median is None:
@@ -302,7 +303,7 @@ def calibration_data(card: RegionCard, scenario: dict, scenario_file: str,
              "high": 0.6}],
         "optimizer": {"method": "differential_evolution", "seed": 1, "popsize": 5,
                       "maxiter": 8, "tol": 0.001},
-        "report_replicates": 6}
+        "report_replicates": 6, "assumptions": list(assumed)}
 
 
 def init_region(card_path: str | Path, out: str | Path, force: bool = False) -> Made:
@@ -317,7 +318,8 @@ def init_region(card_path: str | Path, out: str | Path, force: bool = False) -> 
         raise CardError(f"{existing[0]} exists; pass --force to overwrite")
     scenario = scenario_data(card, made, out)
     targets = targets_data(card, made)
-    spec = calibration_data(card, scenario, made.scenario.name, made.targets.name)
+    spec = calibration_data(card, scenario, made.scenario.name, made.targets.name,
+                            made.assumed)
     parse_targets(targets, str(made.targets))
     parse_spec(spec, str(made.calibration))
     out.mkdir(parents=True, exist_ok=True)

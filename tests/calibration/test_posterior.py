@@ -97,7 +97,8 @@ def test_posterior_concentrates_where_identified_and_flags_what_is_not(tmp_path:
     truth = np.array([5400.0, 0.62, 0.5])
     synthetic = synthetic_targets(spec, truth, 0, tmp_path / "truth.yaml",
                                   np.random.default_rng(4), noise=False)
-    spec = parse_spec(data | {"targets": str(synthetic)})
+    spec = parse_spec(data | {"targets": str(synthetic),
+                              "assumptions": ["the start income is log-normal (a note)"]})
     out = tmp_path / "post"
     res = fit_posterior(spec, out)
     assert res.converged
@@ -123,7 +124,9 @@ def test_posterior_concentrates_where_identified_and_flags_what_is_not(tmp_path:
     assert (pred["predictive_q05"] <= pred["predictive_median"]).all()
     assert (pred["predictive_median"] <= pred["predictive_q95"]).all()
     assert pred["covered"].all()  # data made by the model itself
-    assert "not identified" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "not identified" in report
+    assert "## What was assumed\n\n- the start income is log-normal (a note)" in report
 
 
 @pytest.mark.xdist_group("posterior")

@@ -71,6 +71,9 @@ def test_init_writes_a_scenario_targets_and_spec_that_load(tmp_path) -> None:
     assert Path(spec.scenario) == made.scenario.resolve()
     assert Path(spec.targets) == made.targets.resolve()
     assert {p.name for p in spec.parameters} >= {"income_median", "income_sigma"}
+    # what init assumed travels with the spec to the fit's reports, not into its numbers
+    assert spec.assumptions == made.assumed and any("budgets" in a for a in made.assumed)
+    assert spec.fingerprint() == spec.model_copy(update={"assumptions": []}).fingerprint()
     assert card.region.fictional
     assert any("people.elderly_share" in u for u in made.unused)
     with pytest.raises(CardError, match="exists; pass --force"):
