@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,7 +283,7 @@ def targets_data(card: RegionCard, made: Made) -> dict:
 
 
 def calibration_data(card: RegionCard, scenario: dict, scenario_file: str,
-                     targets_file: str, assumed: list[str] = ()) -> dict:
+                     targets_file: str, assumed: Sequence[str] = ()) -> dict:
     """The calibration spec: the start distribution, farm growth and assessment error, with
     what the scenario and targets assumed (shown in the fit's reports)."""
     median = scenario["population"].get("income_median")
