@@ -67,7 +67,7 @@ from simulation.timeline import month_index
 
 
 # ---------------------------------------------------------------------- the problem
-def _expand(data: dict, pattern: str, prefix: str = "") -> list[str]:
+def expand_paths(data: dict, pattern: str, prefix: str = "") -> list[str]:
     """Dotted paths in `data` matching `pattern` (`*` matches one level)."""
     head, _, rest = pattern.partition(".")
     if not isinstance(data, dict):
@@ -77,7 +77,7 @@ def _expand(data: dict, pattern: str, prefix: str = "") -> list[str]:
         if fnmatch.fnmatchcase(str(key), head):
             path = f"{prefix}{key}"
             if rest:
-                out += _expand(data[key], rest, path + ".")
+                out += expand_paths(data[key], rest, path + ".")
             elif isinstance(data[key], int | float) and not isinstance(data[key], bool):
                 out.append(path)
     return out
@@ -132,7 +132,7 @@ class Problem:
                         f"calibration {spec.name!r}: parameter {p.name!r}: scenario has no "
                         f"field {p.path!r} (see docs/parameters.md)") from None
             else:
-                paths = [q for pat in p.scale for q in _expand(dump, pat)]
+                paths = [q for pat in p.scale for q in expand_paths(dump, pat)]
                 if not paths:
                     raise CalibrationError(f"calibration {spec.name!r}: parameter {p.name!r}: "
                                            f"scale patterns {p.scale} match no numeric field")

@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "only); files or bundled names")
     p.add_argument("--base", default=None, metavar="ARCHETYPE",
                    help="archetype used as the baseline; every SCENARIO is an overlay on it")
-    p.add_argument("--replicates", type=int, default=30, help="paired replicates (default 30)")
+    p.add_argument("--replicates", type=int, default=None,
+                   help="paired replicates (default 30; with --posterior, seeds per draw, "
+                        "default 3)")
     p.add_argument("--seed0", type=seed, default=1,
                    help="first seed; replicates use seed0, seed0+1, ... (default 1)")
     p.add_argument("--households", type=positive_int, default=None,
@@ -65,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="overwrite the output folder if it already holds results")
     p.add_argument("--title", default=None, help="report title")
+    p.add_argument("--posterior", default=None, metavar="FILE",
+                   help="posterior.parquet of `povsim calibrate --method posterior`: run "
+                        "every arm at --draws parameter sets drawn from it, so intervals "
+                        "include the parameters' uncertainty (docs/compare.md)")
+    p.add_argument("--draws", type=positive_int, default=20,
+                   help="posterior draws with --posterior (default 20)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_compare)
 
@@ -74,9 +82,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from simulation.comparison.compare import compare
     from simulation.comparison.report import fmt_diff, write_report
 
+    if args.replicates is None:
+        args.replicates = 3 if args.posterior else 30
     if args.replicates < 2:
         error("--replicates must be at least 2")
         return 2
+    posterior = None
+    if args.posterior:
+        from simulation.comparison.posterior import PosteriorFileError, load_posterior
+
+        if args.pairing != "crn":
+            error("--posterior pairs arms with common random numbers: drop --pairing")
+            return 2
+        if args.draws < 2:
+            error("--draws must be at least 2")
+            return 2
+        try:
+            posterior = load_posterior(args.posterior)
+        except PosteriorFileError as exc:
+            error(str(exc))
+            return 2
     if args.base:
         baseline, arms = load_arms(args.scenarios, base=args.base, households=args.households,
                                    overrides=args.set)
@@ -97,6 +122,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for arm in (baseline, *arms):
         for message in problems(arm.scenario, f"arm '{arm.name}'"):
             warn(message)
+    if posterior is not None:
+        return _compare_posterior(args, baseline, arms, posterior, dates)
     out = output_dir(args.out, Path("results") / f"compare-{safe_name(baseline.name)}",
                      args.force)
     seeds = list(range(args.seed0, args.seed0 + args.replicates))
@@ -137,4 +164,57 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console.print(f"compare took {time.perf_counter() - started:.1f} s "
                   f"({comp.meta['run_seconds']} s running {n_runs} runs); report "
                   f"{paths['html']}, tables in {out / 'tables'}/")
+    return 0
+
+
+def _compare_posterior(args: argparse.Namespace, baseline, arms, posterior, dates) -> int:
+    """`povsim compare --posterior`: the arms over posterior draws (comparison/posterior.py)."""
+    from simulation.comparison.posterior import check_arms, compare_over_posterior
+    from simulation.comparison.posterior_report import write_posterior_report
+    from simulation.comparison.report import fmt_diff
+
+    check_arms(posterior.parameters, baseline, arms)  # before any work (ScenarioError)
+    if posterior.scenario and Path(posterior.scenario).stem != Path(baseline.source).stem:
+        warn(f"{posterior.path}: the posterior was fitted on scenario "
+             f"'{posterior.scenario}', the baseline is {baseline.source}: its draws are "
+             "applied to the baseline as they are")
+    out = output_dir(args.out, Path("results") / f"compare-{safe_name(baseline.name)}-posterior",
+                     args.force)
+    k = min(args.draws, len(posterior.values))
+    n_runs = (len(arms) + 1) * k * args.replicates
+    console.print(
+        f"povsim {__version__} compare over the posterior {posterior.path}: baseline "
+        f"[bold]{baseline.name}[/] vs {', '.join(a.name for a in arms)}; {k} draws x "
+        f"{args.replicates} seeds, {baseline.scenario.households:,} households, {n_runs} runs")
+    started = time.perf_counter()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  disable=args.quiet) as bar:
+        task = bar.add_task("runs", total=n_runs)
+        try:
+            comp = compare_over_posterior(
+                baseline, arms, posterior, draws=k, replicates=args.replicates,
+                seed0=args.seed0, dates=dates, alpha=args.alpha, executor=args.executor,
+                workers=args.workers, progress=lambda d, n: bar.update(task, completed=d))
+        except ValueError as exc:
+            if type(exc) is not ValueError:
+                raise
+            error(f"{exc}")
+            return 2
+    outcome = args.rank_by or f"incidence_{comp.meta['dates'][-1]}"
+    paths = write_posterior_report(comp, out, args.title, outcome)
+    eff = comp["effects"]
+    table = Table(title=f"{outcome}: change versus baseline over {k} posterior draws")
+    for col in ("countermeasure", "change", f"{100 * (1 - args.alpha):.0f}% interval",
+                "parameters' share"):
+        table.add_column(col)
+    for r in eff[eff["outcome"] == outcome].to_dict("records"):
+        u = str(r["unit"])
+        share = r["parameter_share"]
+        table.add_row(str(r["countermeasure"]), fmt_diff(r["diff"], u),
+                      f"{fmt_diff(r['low'], u)} to {fmt_diff(r['high'], u)}",
+                      "n/a" if share != share else f"{100 * share:.0f}%")
+    console.print(table)
+    console.print(f"compare took {time.perf_counter() - started:.1f} s; report "
+                  f"{paths['report']}, tables in {out}/")
     return 0
