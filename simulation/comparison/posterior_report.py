@@ -48,6 +48,7 @@ def fig_effects(comp: PosteriorComparison, outcome: str) -> plt.Figure:
                                  gridspec_kw={"width_ratios": [3, 1.4]}, squeeze=True)
     base = runs[runs["arm"] == comp.meta["baseline"]].groupby("draw")[outcome].mean()
     scale = 100.0 if eff["unit"].iloc[0] == "share" else 1.0
+    legend = False
     for i, r in enumerate(eff.to_dict("records")):
         tau = (runs[runs["arm"] == r["countermeasure"]].groupby("draw")[outcome].mean()
                - base) * scale
@@ -57,21 +58,26 @@ def fig_effects(comp: PosteriorComparison, outcome: str) -> plt.Figure:
         ax.plot([r["low"] * scale, r["high"] * scale], [i, i], color="black", lw=2,
                 label="interval over the posterior" if i == 0 else None)
         ax.plot(r["diff"] * scale, i, "D", color="black", ms=6)
-        p = r["parameter_share"] if np.isfinite(r["parameter_share"]) else 0.0
-        bx.barh(i, p, color="#d62728", label="parameters" if i == 0 else None)
-        bx.barh(i, 1 - p, left=p, color="#bbbbbb", label="chance" if i == 0 else None)
+        p = r["parameter_share"]
+        if not np.isfinite(p):  # the same outcome in every run: nothing to split
+            bx.text(0.5, i, "no difference", ha="center", va="center", fontsize=8)
+            continue
+        bx.barh(i, p, color="#d62728", label="parameters" if not legend else None)
+        bx.barh(i, 1 - p, left=p, color="#bbbbbb", label="chance" if not legend else None)
+        legend = True
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(range(len(arms)), arms)
-    ax.invert_yaxis()
+    ax.set_ylim(len(arms) - 0.5, -0.5)  # first arm on top, both panels on the same rows
     unit = "percentage points" if scale == 100.0 else str(eff["unit"].iloc[0])
     ax.set_xlabel(f"change versus baseline ({unit})")
     ax.set_title(str(eff["label"].iloc[0]))
     ax.legend(fontsize=8, loc="best")
     bx.set_yticks(range(len(arms)), [""] * len(arms))
-    bx.invert_yaxis()
+    bx.set_ylim(len(arms) - 0.5, -0.5)
     bx.set_xlim(0, 1)
     bx.set_xlabel("share of the interval's variance")
-    bx.legend(fontsize=8, loc="lower right")
+    if legend:
+        bx.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 
