@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -19,6 +20,10 @@ from rich.table import Table
 
 from simulation import __version__
 from simulation.errors import error, output_dir, positive_int, safe_name, seed, warn
+
+if TYPE_CHECKING:
+    from simulation.comparison.arms import Arm
+    from simulation.comparison.posterior import Posterior
 
 console = Console(soft_wrap=True)  # messages name paths: do not break them
 
@@ -167,13 +172,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_posterior(args: argparse.Namespace, baseline, arms, posterior, dates) -> int:
+def _compare_posterior(args: argparse.Namespace, baseline: Arm, arms: list[Arm],
+                       posterior: Posterior, dates: list[str] | None) -> int:
     """`povsim compare --posterior`: the arms over posterior draws (comparison/posterior.py)."""
-    from simulation.comparison.posterior import check_arms, compare_over_posterior
+    from simulation.comparison.outcomes import headline_outcomes
+    from simulation.comparison.posterior import (
+        check_arms,
+        compare_over_posterior,
+        compared_dates,
+    )
     from simulation.comparison.posterior_report import write_posterior_report
     from simulation.comparison.report import fmt_diff
 
     check_arms(posterior.parameters, baseline, arms)  # before any work (ScenarioError)
+    try:
+        dates = compared_dates(baseline.scenario, dates)
+    except ValueError as exc:
+        error(str(exc))
+        return 2
+    outcome = args.rank_by or f"incidence_{dates[-1]}"
+    keys = [o.key for o in headline_outcomes(dates)]
+    if outcome not in keys:
+        error(f"--rank-by {outcome!r} is not a headline outcome; expected one of {keys}")
+        return 2
     if posterior.scenario and Path(posterior.scenario).stem != Path(baseline.source).stem:
         warn(f"{posterior.path}: the posterior was fitted on scenario "
              f"'{posterior.scenario}', the baseline is {baseline.source}: its draws are "
@@ -201,7 +222,6 @@ def _compare_posterior(args: argparse.Namespace, baseline, arms, posterior, date
                 raise
             error(f"{exc}")
             return 2
-    outcome = args.rank_by or f"incidence_{comp.meta['dates'][-1]}"
     paths = write_posterior_report(comp, out, args.title, outcome)
     eff = comp["effects"]
     table = Table(title=f"{outcome}: change versus baseline over {k} posterior draws")

@@ -153,6 +153,18 @@ def with_draw(scenario: Scenario, parameters: Sequence[Parameter], x: np.ndarray
     return with_overrides(scenario, overrides)
 
 
+def compared_dates(scenario: Scenario, dates: Sequence[str] | None = None) -> list[str]:
+    """The dates incidence is compared at: `dates` (checked to be inside the run) or the
+    default dates inside it (the last month if none is)."""
+    end = month_label(scenario.start, scenario.months - 1)
+    inside = [d for d in DEFAULT_DATES if 0 <= month_index(d, scenario.start) < scenario.months]
+    dates = list(dates) if dates is not None else (inside or [end])
+    for d in dates:
+        if not 0 <= month_index(d, scenario.start) < scenario.months:
+            raise ValueError(f"date {d} is outside the run ({scenario.start} to {end})")
+    return dates
+
+
 @dataclass
 class PosteriorComparison:
     """Effects over the posterior (`tables['effects']`) and what produced them."""
@@ -196,12 +208,7 @@ def compare_over_posterior(baseline: Arm, countermeasures: Sequence[Arm],
         _structure_check(baseline, arm)
     check_arms(posterior.parameters, baseline, countermeasures)
     sc = baseline.scenario
-    end = month_label(sc.start, sc.months - 1)
-    if dates is None:
-        dates = [d for d in DEFAULT_DATES if 0 <= month_index(d, sc.start) < sc.months] or [end]
-    for d in dates:
-        if not 0 <= month_index(d, sc.start) < sc.months:
-            raise ValueError(f"date {d} is outside the run ({sc.start} to {end})")
+    dates = compared_dates(sc, dates)
     rows = pick_draws(posterior, draws, draw_seed)
     seeds = list(range(seed0, seed0 + replicates))
     arms = [baseline, *countermeasures]
