@@ -222,6 +222,41 @@ def summary_line(check: RegionCheck, record: pd.DataFrame) -> dict[str, float]:
             "returns_per_exit_2019": float(ratio.get("2019", float("nan")))}
 
 
+def posterior_markdown(name: str, root: Path | None = None) -> list[str]:
+    """The region's posterior predictive band against every target it was fitted to, from
+    calibration/results/NAME/posterior/ (written by `povsim calibrate --method posterior`),
+    or a line saying there is none yet. Says so when another model version made it."""
+    import json
+
+    from simulation.calibration.posterior import code_fingerprint  # model, loss and sampler
+
+    folder = (root or calibration_dir()) / "results" / name / "posterior"
+    head = ["", f"Posterior predictive band ({folder.relative_to(folder.parents[3])}/):", ""]
+    if not (folder / "predictive.csv").is_file() or not (folder / "posterior.json").is_file():
+        return ["", f"No posterior yet for {name} (`povsim calibrate calibration/{name}.yaml "
+                "--method posterior --out calibration/results/" + name + "/posterior`)."]
+    meta = json.loads((folder / "posterior.json").read_text(encoding="utf-8"))
+    pred = pd.read_csv(folder / "predictive.csv")
+    made = (f"{meta.get('particles')} draws, {meta.get('households'):,} households, "
+            f"{meta['spec'].get('replicates')} replicate(s) a point, povsim "
+            f"{meta.get('model_version')} at {meta.get('git_commit')}"
+            + ("" if meta.get("converged") else "; **did not converge**"))
+    if meta.get("code_fingerprint") != code_fingerprint():
+        made += ("; **made by other model or calibration code** (fingerprint "
+                 f"{meta.get('code_fingerprint')}, now {code_fingerprint()}): rerun it")
+    lines = [f"{made}. Each target's value against the model's plus the target's own noise "
+             "over the draws (5-95%):", "",
+             "| target | reported | predictive 5% | median | 95% | covered |",
+             "|---|--:|--:|--:|--:|:-:|"]
+    units = {t: u for t, u in zip(pred["target"], pred["unit"], strict=True)}
+    for r in pred.itertuples():
+        u = units[r.target]
+        lines.append(f"| {r.target} | {_fmt(r.observed, u)} | {_fmt(r.predictive_q05, u)} | "
+                     f"{_fmt(r.predictive_median, u)} | {_fmt(r.predictive_q95, u)} | "
+                     f"{'yes' if r.covered else '**no**'} |")
+    return head + lines
+
+
 def page(checks: list[RegionCheck], command: str, version: str) -> str:
     """docs/validation.md: the model as shipped against every bundled target."""
     out = ["# The model against the record", "",
@@ -247,7 +282,7 @@ def page(checks: list[RegionCheck], command: str, version: str) -> str:
                 f"{', '.join(map(str, c.seeds))}.", "",
                 f"![{c.name}: model against the record](img/validation-{c.name}.png)", "",
                 markdown_table(c), "", "The register year by year (mean over seeds):", "",
-                record_markdown(records[c.name])]
+                record_markdown(records[c.name]), *posterior_markdown(c.name)]
     return "\n".join(out) + "\n"
 
 

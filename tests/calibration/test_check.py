@@ -45,3 +45,33 @@ def test_unknown_region_is_a_clear_error(capsys) -> None:
 
     assert main(["check", "atlantis"]) == 2
     assert "unknown region" in capsys.readouterr().err
+
+
+def test_posterior_band_on_the_page(tmp_path) -> None:
+    import json
+
+    import pandas as pd
+
+    from simulation.calibration.posterior import code_fingerprint
+
+    folder = tmp_path / "results" / "somewhere" / "posterior"
+    assert "No posterior yet for somewhere" in "\n".join(
+        check.posterior_markdown("somewhere", tmp_path))
+    folder.mkdir(parents=True)
+    pd.DataFrame([{"target": "inc", "unit": "share", "observed": 0.21, "predictive_q05": 0.18,
+                   "predictive_median": 0.2, "predictive_q95": 0.25, "covered": True},
+                  {"target": "lifted", "unit": "people", "observed": 460000.0,
+                   "predictive_q05": 1e5, "predictive_median": 2e5, "predictive_q95": 3e5,
+                   "covered": False}]).to_csv(folder / "predictive.csv", index=False)
+    meta = {"particles": 120, "households": 2000, "spec": {"replicates": 1},
+            "model_version": "0.1.0", "git_commit": "abc", "converged": True,
+            "code_fingerprint": code_fingerprint()}
+    (folder / "posterior.json").write_text(json.dumps(meta))
+    text = "\n".join(check.posterior_markdown("somewhere", tmp_path))
+    assert "| inc | 21.00% | 18.00% | 20.00% | 25.00% | yes |" in text
+    assert "| lifted | 460,000 | 100,000 | 200,000 | 300,000 | **no** |" in text
+    assert "other model" not in text and "did not converge" not in text
+    meta |= {"code_fingerprint": "0" * 12, "converged": False}
+    (folder / "posterior.json").write_text(json.dumps(meta))
+    text = "\n".join(check.posterior_markdown("somewhere", tmp_path))
+    assert "made by other model or calibration code" in text and "did not converge" in text
