@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+def _with_bar[T](n_runs: int, quiet: bool, work: Callable[[Callable[[int, int], None]], T]
+                 ) -> T | None:
+    """`work(progress)` under a progress bar of the runs; a plain ValueError (bad input
+    found once the runs are planned) is reported and gives None. ScenarioError, a
+    subclass, is reported by the main CLI."""
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  disable=quiet) as bar:
+        task = bar.add_task("runs", total=n_runs)
+        try:
+            return work(lambda done, total: bar.update(task, completed=done))
+        except ValueError as exc:
+            if type(exc) is not ValueError:
+                raise
+            error(f"{exc}")
+            return None
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from simulation.comparison.arms import load_arms
     from simulation.comparison.compare import compare
@@ -138,21 +157,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"{', '.join(a.name for a in arms)}; {len(seeds)} replicates, "
         f"{baseline.scenario.households:,} households, {n_runs} runs ({args.pairing})")
     started = time.perf_counter()
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                  disable=args.quiet) as bar:
-        task = bar.add_task("runs", total=n_runs)
-        try:
-            comp = compare(baseline, arms, seeds=seeds, pairing=args.pairing, dates=dates,
-                           transition=args.transition or "2021-01", threshold=args.threshold,
-                           alpha=args.alpha, correction=args.correction,
-                           rank_by=args.rank_by, executor=args.executor, workers=args.workers,
-                           progress=lambda d, n: bar.update(task, completed=d))
-        except ValueError as exc:
-            if type(exc) is not ValueError:  # ScenarioError is reported by the main CLI
-                raise
-            error(f"{exc}")
-            return 2
+    comp = _with_bar(n_runs, args.quiet, lambda progress: compare(
+        baseline, arms, seeds=seeds, pairing=args.pairing, dates=dates,
+        transition=args.transition or "2021-01", threshold=args.threshold, alpha=args.alpha,
+        correction=args.correction, rank_by=args.rank_by, executor=args.executor,
+        workers=args.workers, progress=progress))
+    if comp is None:
+        return 2
     paths = write_report(comp, out, args.title)
     rank = comp.tables["ranking"]
     head = comp.tables["headline"]
@@ -208,20 +219,12 @@ def _compare_posterior(args: argparse.Namespace, baseline: Arm, arms: list[Arm],
         f"[bold]{baseline.name}[/] vs {', '.join(a.name for a in arms)}; {k} draws x "
         f"{args.replicates} seeds, {baseline.scenario.households:,} households, {n_runs} runs")
     started = time.perf_counter()
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                  disable=args.quiet) as bar:
-        task = bar.add_task("runs", total=n_runs)
-        try:
-            comp = compare_over_posterior(
-                baseline, arms, posterior, draws=k, replicates=args.replicates,
-                seed0=args.seed0, dates=dates, alpha=args.alpha, executor=args.executor,
-                workers=args.workers, progress=lambda d, n: bar.update(task, completed=d))
-        except ValueError as exc:
-            if type(exc) is not ValueError:
-                raise
-            error(f"{exc}")
-            return 2
+    comp = _with_bar(n_runs, args.quiet, lambda progress: compare_over_posterior(
+        baseline, arms, posterior, draws=k, replicates=args.replicates, seed0=args.seed0,
+        dates=dates, alpha=args.alpha, executor=args.executor, workers=args.workers,
+        progress=progress))
+    if comp is None:
+        return 2
     paths = write_posterior_report(comp, out, args.title, outcome)
     eff = comp["effects"]
     table = Table(title=f"{outcome}: change versus baseline over {k} posterior draws")
