@@ -248,9 +248,8 @@ def posterior_markdown(name: str, root: Path | None = None) -> list[str]:
              "over the draws (5-95%):", "",
              "| target | reported | predictive 5% | median | 95% | covered |",
              "|---|--:|--:|--:|--:|:-:|"]
-    units = {t: u for t, u in zip(pred["target"], pred["unit"], strict=True)}
     for r in pred.itertuples():
-        u = units[r.target]
+        u = r.unit
         lines.append(f"| {r.target} | {_fmt(r.observed, u)} | {_fmt(r.predictive_q05, u)} | "
                      f"{_fmt(r.predictive_median, u)} | {_fmt(r.predictive_q95, u)} | "
                      f"{'yes' if r.covered else '**no**'} |")
