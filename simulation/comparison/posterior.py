@@ -34,6 +34,7 @@ from simulation.calibration.posterior import read_metadata
 from simulation.calibration.spec import Parameter
 from simulation.comparison.arms import Arm, _structure_check, map_runs
 from simulation.comparison.outcomes import DEFAULT_DATES, headline_outcomes, run_outcomes
+from simulation.outcomes import Outcome
 from simulation.runs.executors import Task, default_workers
 from simulation.runs.runner import git_commit
 from simulation.scenario import Scenario, ScenarioError, get_dotted, with_overrides
@@ -104,23 +105,11 @@ def pick_draws(posterior: Posterior, k: int, seed: int = 1) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False, p=posterior.weights))
 
 
-def fitted_paths(parameters: Sequence[Parameter], scenario: Scenario) -> dict[str, list[str]]:
-    """Parameter name -> the scenario paths it sets (one path, or the paths its `scale`
-    patterns match in this scenario)."""
-    dump = scenario.model_dump(mode="json")
-    out: dict[str, list[str]] = {}
-    for p in parameters:
-        if p.path is not None:
-            out[p.name] = [p.path]
-        else:
-            out[p.name] = [q for pat in p.scale or [] for q in expand_paths(dump, pat)]
-    return out
-
-
 def check_arms(parameters: Sequence[Parameter], base: Arm, arms: Sequence[Arm]) -> None:
     """A countermeasure may not change what the posterior sets by value: the draw would
     overwrite it. (Multipliers (`scale`) apply to each arm's own values, so they may.)"""
     dump = base.scenario.model_dump(mode="json")
+    arm_dumps = [(arm, arm.scenario.model_dump(mode="json")) for arm in arms]
     for p in parameters:
         if p.path is None:
             continue
@@ -129,8 +118,8 @@ def check_arms(parameters: Sequence[Parameter], base: Arm, arms: Sequence[Arm]) 
         except KeyError:
             raise ScenarioError(f"{base.source}: the posterior's parameter {p.name!r} sets "
                                 f"{p.path!r}, which the baseline has no field for") from None
-        for arm in arms:
-            got = get_dotted(arm.scenario.model_dump(mode="json"), p.path)
+        for arm, arm_dump in arm_dumps:
+            got = get_dotted(arm_dump, p.path)
             if got != want:
                 raise ScenarioError(
                     f"{arm.source}: field '{p.path}': the countermeasure changes a value the "
@@ -148,7 +137,7 @@ def with_draw(scenario: Scenario, parameters: Sequence[Parameter], x: np.ndarray
         if p.path is not None:
             overrides[p.path] = float(v)
         else:
-            for q in fitted_paths([p], scenario)[p.name]:
+            for q in (q for pat in p.scale or [] for q in expand_paths(dump, pat)):
                 overrides[q] = float(get_dotted(dump, q)) * float(v)
     return with_overrides(scenario, overrides)
 
@@ -248,16 +237,15 @@ def compare_over_posterior(baseline: Arm, countermeasures: Sequence[Arm],
     return PosteriorComparison({"effects": effects, "runs": runs}, meta)
 
 
-def _effects(runs: pd.DataFrame, base: str, arms: list[str], outcomes, k: int,
-             seeds: list[int], alpha: float) -> pd.DataFrame:
+def _effects(runs: pd.DataFrame, base: str, arms: list[str], outcomes: Sequence[Outcome],
+             k: int, seeds: list[int], alpha: float) -> pd.DataFrame:
+    by_arm = {name: runs[runs["arm"] == name].sort_values(["draw", "seed"])
+              for name in (base, *arms)}
     rows = []
     for arm in arms:
         for o in outcomes:
-            delta = np.empty((k, len(seeds)))
-            level = np.empty((2, k, len(seeds)))
-            for j, name in enumerate((base, arm)):
-                sub = runs[runs["arm"] == name].sort_values(["draw", "seed"])
-                level[j] = sub[o.key].to_numpy(float).reshape(k, len(seeds))
+            level = np.stack([by_arm[name][o.key].to_numpy(float).reshape(k, len(seeds))
+                              for name in (base, arm)])
             delta = level[1] - level[0]
             if not np.all(np.isfinite(delta)):
                 continue  # an outcome undefined in some run (no one lifted): not compared
