@@ -55,22 +55,34 @@ def shot(save_screenshot, page, name: str, height: int = 1150) -> Path:
     return path
 
 
-def months_done(page) -> int:
-    text = page.locator(".pv-month").inner_text()
-    match = re.search(r"(\d+) of \d+ months simulated", text)
+MONTHS = r"(\d+)(?: of \d+)? months"  # "3 of 144 months simulated", "4 months simulated"
+
+
+def months_in(page, selector: str) -> int:
+    text = page.locator(selector).inner_text()
+    match = re.search(MONTHS, text)
     assert match, text
     return int(match.group(1))
 
 
+def months_done(page) -> int:
+    return months_in(page, ".pv-month")
+
+
 def step(page, times: int = 1, selector: str = ".pv-month") -> None:
-    """Click Mesa's Step button and wait until the month counter moved on."""
+    """Click Mesa's Step button and wait until the month count under `selector` went up.
+
+    The count, not just the text: the label can be re-rendered for other reasons (the
+    first render after the page opens), and waiting for any change then returns one step
+    early, before the last click's month is on the page (seen as a flaky KPI reading)."""
     for _ in range(times):
-        before = page.locator(selector).inner_text()
+        before = months_in(page, selector)
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function(
-            "([sel, before]) => { const el = document.querySelector(sel);"
-            " return el && el.innerText !== before; }",
-            arg=[selector, before], timeout=TIMEOUT)
+            "([sel, pattern, before]) => { const el = document.querySelector(sel);"
+            " const m = el && new RegExp(pattern).exec(el.innerText);"
+            " return m && Number(m[1]) > before; }",
+            arg=[selector, MONTHS, before], timeout=TIMEOUT)
 
 
 def months_per_step_max(page, panel: str = ".pv-run-panel") -> None:
