@@ -220,7 +220,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_band(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from simulation.calibration.band import predictive_band, write_band
+    from simulation.comparison.posterior import PosteriorFileError
+
+    out = Path(args.out) if args.out else Path(args.posterior).with_name("band.parquet")
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("draws", total=args.draws)
+        try:
+            band, meta = predictive_band(
+                args.posterior, args.draws, args.households, args.seed, args.draw_seed,
+                args.executor, args.workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except PosteriorFileError as exc:
+            error(str(exc))
+            return 2
+    path = write_band(band, meta, out)
+    console.print(f"band of {meta['scenario']} over {meta['draws']} posterior draws "
+                  f"({meta['households']:,} households, {meta['months']} months, "
+                  f"{meta['run_seconds']:.0f} s): {path}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("band", help="the posterior predictive band of a scenario's monthly "
+                       "series (drawn behind a visual run in the app)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    b.add_argument("posterior", help="posterior.parquet (povsim calibrate --method posterior)")
+    b.add_argument("--draws", type=positive_int, default=40, help="posterior draws to run")
+    b.add_argument("--households", type=positive_int, default=None,
+                   help="households per run (default: the posterior's)")
+    b.add_argument("--seed", type=seed, default=1, help="seed of the first draw's run")
+    b.add_argument("--draw-seed", type=seed, default=1, help="seed of the choice of draws")
+    b.add_argument("--executor", default="process", help="serial, process or tcp://...")
+    b.add_argument("--workers", type=int, default=None, help="pool size")
+    b.add_argument("--out", help="output file (default: band.parquet next to the posterior)")
+    b.set_defaults(func=cmd_band)
     c = sub.add_parser("check", help="run every bundled region as shipped against every "
                        "reported target (the model-vs-record table)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)

@@ -38,6 +38,26 @@ def years(start: str, months: Sequence[int] | np.ndarray) -> np.ndarray:
     return y0 + (m0 - 1) / 12.0 + np.asarray(months, dtype=float) / 12.0
 
 
+#: A shaded range behind a chart's lines: (colour, x in fractional years, low, high).
+Band = tuple[str, np.ndarray, np.ndarray, np.ndarray]
+
+
+def band_ranges(band: dict[str, pd.DataFrame], colours: dict[str, str], factor: float = 1.0
+                ) -> list[Band]:
+    """Bands for the columns of `colours` (a `band_lines` result), scaled by `factor`."""
+    out = []
+    for column, colour in colours.items():
+        rows = band.get(column)
+        if rows is None or not len(rows):
+            continue
+        dates = rows["date"].astype(str)
+        x = dates.str[:4].astype(int).to_numpy() + (dates.str[5:7].astype(int).to_numpy()
+                                                    - 1) / 12.0
+        out.append((colour, x, rows["low"].to_numpy(float) * factor,
+                    rows["high"].to_numpy(float) * factor))
+    return out
+
+
 # ------------------------------------------------------------------- SVG panels
 #: Geometry of one SVG chart panel (pixels): width, plot height, margins.
 PANEL_W, PLOT_H, LEFT, RIGHT, TOP = 296, 140, 40, 14, 24
@@ -60,12 +80,13 @@ def _label(v: float, percent: bool) -> str:
 def panel(title: str, x: np.ndarray, series: Sequence[tuple[str, str, np.ndarray]],
           xlim: tuple[float, float], *, stack: bool = False, log: bool = False,
           ylim: tuple[float, float] | None = None, percent: bool = False,
-          markers: Sequence[tuple[float, str]] = (), dashes: Sequence[str] = ()
-          ) -> dict[str, Any]:
+          markers: Sequence[tuple[float, str]] = (), dashes: Sequence[str] = (),
+          bands: Sequence[Band] = ()) -> dict[str, Any]:
     """One chart as data for linecharts.vue: lines (or stacked areas) already in pixels.
 
     `x` in fractional years; `series` are (label, colour, values); `log` plots
-    log10(1 + value) with ticks at powers of ten; `markers` are (x, text) dashed lines.
+    log10(1 + value) with ticks at powers of ten; `markers` are (x, text) dashed lines;
+    `bands` are shaded (colour, x, low, high) ranges behind the lines (a posterior band).
     """
     rows = (len(series) + 1) // 2
     w, h = PANEL_W, TOP + PLOT_H + 16 + 11 * rows + 4
@@ -75,7 +96,8 @@ def panel(title: str, x: np.ndarray, series: Sequence[tuple[str, str, np.ndarray
         values = list(np.cumsum(np.vstack(values), axis=0))
     if log:
         values = [np.log10(1.0 + np.maximum(v, 0.0)) for v in values]
-    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    finite = np.concatenate([v[np.isfinite(v)] for v in
+                             [*values, *(b[3] for b in bands)]]) if values else np.array([])
     if ylim is not None:
         lo, hi = ylim
     elif finite.size:
@@ -98,6 +120,12 @@ def panel(title: str, x: np.ndarray, series: Sequence[tuple[str, str, np.ndarray
                                                            strict=True))
 
     lines, areas = [], []
+    shaded = []
+    for colour, bx, low, high in bands:
+        keep = (bx >= xlim[0]) & (bx <= xlim[1])
+        bx, low, high = bx[keep], low[keep], high[keep]
+        shaded.append({"points": points(np.concatenate([bx, bx[::-1]]),
+                                        np.concatenate([high, low[::-1]])), "color": colour})
     if stack:
         below = np.zeros(len(x))
         for (_, colour, _), top in zip(series, values, strict=True):
@@ -125,6 +153,7 @@ def panel(title: str, x: np.ndarray, series: Sequence[tuple[str, str, np.ndarray
     marks = [[float(px(np.array([mx]))[0]), text] for mx, text in markers
              if xlim[0] <= mx <= xlim[1]]
     return {"title": title, "w": w, "h": h, "box": box, "lines": lines, "areas": areas,
+            "bands": shaded,
             "xticks": xticks, "yticks": yticks, "legend": legend, "markers": marks}
 
 
@@ -134,8 +163,11 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 
 def dashboard_panels(series: pd.DataFrame, start: str, months: int,
-                     changes: Sequence[PolicyChange] = ()) -> list[dict[str, Any]]:
-    """The visual run's eight live charts (data for linecharts.vue)."""
+                     changes: Sequence[PolicyChange] = (),
+                     band: dict[str, pd.DataFrame] | None = None) -> list[dict[str, Any]]:
+    """The visual run's eight live charts (data for linecharts.vue); `band` (column ->
+    posterior band rows, `simulation.calibration.band.band_lines`) shades the incidence
+    chart behind its lines."""
     x = years(start, series["month"]) if len(series) else np.array([])
     xlim = (float(years(start, [0])[0]), float(years(start, [months])[0]))
     marks = [(float(years(start, [c.month])[0]), "policy change") for c in changes]
@@ -155,7 +187,9 @@ def dashboard_panels(series: pd.DataFrame, start: str, months: int,
         panel("Poverty incidence (% of people)", x,
               [("income below line", "#d62728", col("income_poverty_incidence") * 100),
                ("registered poor", "#1f77b4", col("registered_poor_incidence") * 100)],
-              xlim, percent=True, markers=marks),
+              xlim, percent=True, markers=marks,
+              bands=band_ranges(band or {}, {"income_poverty_incidence": "#d62728",
+                                             "registered_poor_incidence": "#1f77b4"}, 100)),
         panel("Income by source (yuan/person/yr)", x,
               named([s.name.lower() for s in Source], "income_"), xlim, stack=True,
               markers=marks),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
@@ -146,6 +147,29 @@ def KeyFigures(model: AppModel) -> None:
                         classes=["pv-kpi-lifted"])
 
 
+def shipped_band(name: str) -> tuple[dict[str, pd.DataFrame], str] | None:
+    """The shipped posterior band of a bundled scenario (lines, caption), if it has one."""
+    from simulation.calibration.band import (
+        BAND_COLUMNS,
+        BandFileError,
+        band_lines,
+        bundled_band,
+        read_band,
+    )
+
+    path = bundled_band(name)
+    if path is None:
+        return None
+    try:
+        band, meta = read_band(path)
+    except BandFileError:
+        return None  # a damaged file: no band rather than no app
+    caption = (f"Shaded: the 5-95% posterior predictive band of the shipped {name} "
+               f"({meta['draws']} posterior draws, one seed each, "
+               f"{meta['households']:,} households; `povsim band`), not of edits made here.")
+    return band_lines(band, list(BAND_COLUMNS)), caption
+
+
 # ----------------------------------------------------------------------- visual run
 @solara.component
 def RunSettings(state: RunState) -> None:
@@ -211,11 +235,17 @@ def RunSettings(state: RunState) -> None:
 def Dashboard(model: AppModel) -> None:
     """The live charts of the visual run."""
     update_counter.get()
-    deps = [id(model), model.month, len(model.policy_changes)]
+    name = model.initial_config.name
+    shipped = solara.use_memo(lambda: shipped_band(name), [name])
+    deps = [id(model), model.month, len(model.policy_changes), id(shipped)]
     panels = solara.use_memo(lambda: charts.dashboard_panels(
-        model.series(), model.config.start, model.config.months, model.policy_changes), deps)
+        model.series(), model.config.start, model.config.months, model.policy_changes,
+        shipped[0] if shipped else None), deps)
     with solara.Div(classes=["pv-dashboard"]):
         LineCharts(panels=panels)
+    if shipped:
+        solara.Text(shipped[1], classes=["pv-band-caption"],
+                    style={"display": "block", "font-size": "13px", "color": "#555"})
     with solara.Div():
         if model.policy_changes:
             with solara.Div(classes=["pv-change-list"]):

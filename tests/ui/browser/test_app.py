@@ -321,3 +321,28 @@ def test_povsim_app_command_serves_the_app(solara_assets_ready, solara_home):
         proc.wait(timeout=20)
     out = proc.stdout.read().decode() if proc.stdout else ""
     assert f"povsim app on http://127.0.0.1:{port}" in out
+
+
+def test_posterior_band_behind_a_bundled_run(app, save_screenshot):
+    page = app
+    bands = page.locator(".pv-dashboard svg.pv-chart polygon.pv-band")
+    assert bands.count() == 0  # the demo has no posterior: no band
+    page.locator(".pv-scenario").click()
+    page.get_by_role("option", name="liangshan", exact=True).click()
+    page.locator(".pv-pending").wait_for(timeout=TIMEOUT)  # "press Reset to start a run"
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_function(
+        "() => (document.querySelector('.pv-month')?.innerText || '').startsWith('liangshan')",
+        timeout=TIMEOUT)
+    bands.nth(1).wait_for(state="attached", timeout=TIMEOUT)
+    assert bands.count() == 2  # income-poor and registered, on the incidence chart
+    first_chart = page.locator(".pv-dashboard svg.pv-chart").first
+    assert first_chart.locator("polygon.pv-band").count() == 2
+    # each band a closed range of the whole run: 144 months up and 144 back
+    points = bands.first.get_attribute("points").split()
+    assert len(points) == 2 * 144
+    caption = page.locator(".pv-band-caption").inner_text()
+    assert "posterior predictive band of the shipped liangshan" in caption
+    step(page, 2)
+    assert bands.count() == 2  # still there as the run goes on
+    shot(save_screenshot, page, "posterior-band")
