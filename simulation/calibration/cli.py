@@ -161,10 +161,53 @@ def cmd_posterior(args: argparse.Namespace, spec: CalibrationSpec) -> int:
     return 0 if result.converged else 1
 
 
+def _is_joint(path: Path) -> bool:
+    """A joint calibration spec lists member specs."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "members" in data
+
+
+def cmd_joint(args: argparse.Namespace) -> int:
+    from simulation.calibration.joint import calibrate_joint
+
+    if args.method not in (None, "differential_evolution") or args.params or args.scenario:
+        raise CalibrationError(f"{args.file} is a joint spec: it is fitted by differential "
+                               "evolution with the members' own parameters (no --method, "
+                               "--params or --scenario)")
+    overrides = {k: getattr(args, k) for k in ("households", "replicates", "workers")
+                 if getattr(args, k) is not None}
+    if args.dask or args.executor:
+        overrides["executor"] = args.dask or args.executor
+    optimizer = {k: getattr(args, k) for k in ("maxiter", "popsize", "seed")
+                 if getattr(args, k) is not None}
+    if optimizer:
+        overrides["optimizer"] = optimizer
+    stem = Path(args.file).stem
+    out = Path(args.out) if args.out else Path("results") / "calibration" / stem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TargetWarning)
+        result = calibrate_joint(args.file, out, restart=args.restart, overrides=overrides,
+                                 progress=lambda m: console.print(m, highlight=False))
+    console.print(f"best summed loss {result.best.loss:.4g} after {len(result.evaluations)} "
+                  f"points ({result.simulated} simulated now) in {result.seconds:.1f} s; "
+                  f"members: {result.best.losses}")
+    for name, value in zip(result.problem.names, result.best.x, strict=True):
+        console.print(f"  {name} = {value:.6g}")
+    overlays = ", ".join(str(out / f"{m.spec.name}.yaml") for m in result.problem.members)
+    console.print(f"summary: {out / 'joint.json'}  targets: {out / 'targets.csv'}  "
+                  f"overlays: {overlays}")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulation.calibration.fit import calibrate
 
     try:
+        if Path(args.file).is_file() and _is_joint(Path(args.file)):
+            return cmd_joint(args)
         spec = build_spec(args)
         if args.sbc and args.method != "posterior":
             raise CalibrationError("--sbc K checks the posterior: give --method posterior")
