@@ -34,7 +34,7 @@ COMMANDS = {
                   "actors (Shapley, common random numbers)"),
     "calibrate": ("simulation.calibration.cli", "fit scenario parameters to reported targets"),
     "band": ("simulation.calibration.cli", "the posterior predictive band of a scenario's "
-             "monthly series, for the app"),
+             "monthly series (drawn behind a visual run in the app)"),
     "check": ("simulation.calibration.cli", "run every bundled region as shipped against every "
               "reported target (the model-vs-record table)"),
     "region": ("simulation.regions.cli", "make a scenario and its calibration from a region "
