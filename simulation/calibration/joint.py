@@ -191,9 +191,8 @@ class JointEvaluation:
 class JointEvaluator:
     """Scores batches of joint points; each member's runs as its own fit would run them."""
 
-    def __init__(self, problem: JointProblem, checkpoint: Path | None, restart: bool = False,
-                 progress: Callable[[str], None] | None = None):
-        self.problem, self.checkpoint, self.progress = problem, checkpoint, progress
+    def __init__(self, problem: JointProblem, checkpoint: Path | None, restart: bool = False):
+        self.problem, self.checkpoint = problem, checkpoint
         self.cache: dict[str, JointEvaluation] = {}
         self.simulated = self.runs = 0
         if checkpoint is not None:
@@ -280,7 +279,7 @@ def calibrate_joint(path: str | Path, out: str | Path, restart: bool = False,
     spec, members = load_joint(path, overrides)
     problem = JointProblem(spec, members)
     out = Path(out)
-    ev = JointEvaluator(problem, out / "checkpoint.jsonl", restart, progress)
+    ev = JointEvaluator(problem, out / "checkpoint.jsonl", restart)
     if progress:
         progress(f"{spec.name}: joint fit of {[m.spec.name for m in members]}; shared "
                  f"{[p.name for p in spec.shared]}; {len(problem.names)} parameters; "
