@@ -345,4 +345,7 @@ def test_posterior_band_behind_a_bundled_run(app, save_screenshot):
     assert "posterior predictive band of the shipped liangshan" in caption
     step(page, 2)
     assert bands.count() == 2  # still there as the run goes on
+    months_per_step_max(page)
+    step(page, 4)
+    assert months_done(page) == 50 and bands.count() == 2
     shot(save_screenshot, page, "posterior-band")
