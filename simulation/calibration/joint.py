@@ -156,6 +156,27 @@ class JointProblem:
     def bounds(self) -> list[tuple[float, float]]:
         return [(p.low, p.high) for p in self.parameters]
 
+    def start(self) -> np.ndarray:
+        """Where the search starts: each member's own parameters at its scenario's values
+        (a bundled region ships its separate fit), a shared one at the mean of the
+        members' values for it; a parameter's `start:` wins; all inside the bounds."""
+        dumps = [m.base.model_dump(mode="json") for m in self.members]
+        own = {}
+        for k, m in enumerate(self.members):
+            for p, (kind, i) in zip(m.parameters, self.slots[k], strict=True):
+                if kind == "own" and p.path is not None:
+                    own[i] = float(get_dotted(dumps[k], p.path))
+        x = []
+        for i, p in enumerate(self.parameters):
+            if p.start is not None:
+                value = p.start
+            elif i < len(self.spec.shared):
+                value = float(np.mean([get_dotted(d, p.path) for d in dumps]))
+            else:
+                value = own.get(i, (p.low + p.high) / 2)
+            x.append(min(max(value, p.low), p.high))
+        return np.array(x, dtype=float)
+
     def member_x(self, k: int, x: np.ndarray) -> np.ndarray:
         """Member k's own parameter vector at joint point x."""
         return np.array([x[i] for _, i in self.slots[k]], dtype=float)
@@ -297,7 +318,7 @@ def calibrate_joint(path: str | Path, out: str | Path, restart: bool = False,
         lambda x: ev.batch([x])[0], problem.bounds, maxiter=opt.maxiter, popsize=opt.popsize,
         tol=opt.tol, mutation=opt.mutation, recombination=opt.recombination,
         rng=np.random.default_rng(opt.seed), init=opt.init, polish=False,
-        updating="deferred", workers=ev.map, callback=report)
+        updating="deferred", workers=ev.map, x0=problem.start(), callback=report)
     unique = sorted(ev.cache.values(), key=lambda e: e.index)
     best = min(unique, key=lambda e: (e.loss, e.index))
     result = JointResult(problem, best, unique, str(res.message),

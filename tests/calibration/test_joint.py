@@ -54,6 +54,12 @@ def test_shared_parameters_replace_the_members_own_and_losses_add_up(tmp_path):
     x = np.array([0.3, 4000.0, 5e9, 5000.0, 0.2e9])
     assert list(problem.member_x(0, x)) == [4000.0, 0.3, 5e9]  # in the member's own order
     assert problem.member_scenario(1, x).cadres.assessment_error == pytest.approx(0.3)
+    # the search starts from the members' shipped values, the shared one at their mean
+    start = problem.start()
+    values = [m.base.cadres.assessment_error for m in members]
+    assert start[0] == pytest.approx(np.mean(values))
+    assert start[1] == pytest.approx(min(max(members[0].base.population.income_median, 3000),
+                                         4500))
     (loss,) = JointEvaluator(problem, None).batch([x])
     # each member's part is what its own fit scores at the same values
     own = [Evaluator(m, None).batch([problem.member_x(k, x)])[0]
