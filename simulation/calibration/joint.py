@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from scipy import optimize
 
 import simulation
 from simulation.calibration import likelihood
+from simulation.calibration.checkpoint import append_records, open_checkpoint
 from simulation.calibration.fit import Problem, _nest
 from simulation.calibration.spec import (
     CalibrationError,
@@ -217,26 +217,13 @@ class JointEvaluator:
         self.cache: dict[str, JointEvaluation] = {}
         self.simulated = self.runs = 0
         if checkpoint is not None:
-            self._open(checkpoint, restart)
-
-    def _open(self, path: Path, restart: bool) -> None:
-        fp = self.problem.fingerprint()
-        if path.exists() and not restart:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            header = json.loads(lines[0]) if lines else {}
-            if header.get("fingerprint") != fp:
-                raise CalibrationError(f"{path}: checkpoint belongs to another joint fit "
-                                       f"({header.get('fingerprint')} != {fp}); use "
-                                       "--restart to discard it or choose another --out")
-            for line in lines[1:]:
+            for rec in open_checkpoint(checkpoint, problem.fingerprint(), restart,
+                                       "joint fit", {"name": problem.spec.name}):
                 try:
-                    ev = JointEvaluation(**json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    break  # a batch cut off mid-write: it is simply re-run
+                    ev = JointEvaluation(**rec)
+                except TypeError:
+                    break  # not a complete record: re-run from here
                 self.cache[_key(ev.x)] = ev
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"fingerprint": fp, "name": self.problem.spec.name}) + "\n")
 
     def batch(self, xs: list[np.ndarray]) -> list[float]:
         p = self.problem
@@ -266,11 +253,7 @@ class JointEvaluator:
             self.cache[_key(x)] = ev
             new.append(ev)
         if new and self.checkpoint is not None:
-            with self.checkpoint.open("a", encoding="utf-8") as fh:
-                for ev in new:
-                    fh.write(json.dumps(ev.__dict__) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_records(self.checkpoint, (ev.__dict__ for ev in new))
         self.simulated += len(new)
         return [self.cache[_key(x)].loss for x in xs]
 

@@ -98,6 +98,12 @@ def test_joint_spec_errors_name_the_file_and_field(tmp_path, capsys):
     missing = joint_file(tmp_path, members=["nope.yaml", "changting.yaml"])
     assert main(["calibrate", str(missing)]) == 2
     assert "members: nope.yaml: no such calibration spec" in capsys.readouterr().err
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "checkpoint.jsonl").write_text('{"fingerprint": "someone-else"}\n')
+    assert main(["calibrate", str(joint_file(tmp_path)), "--out", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "checkpoint.jsonl" in err and "belongs to another joint fit" in err
     scaled = joint_file(tmp_path, shared=[{"name": "budgets", "scale": ["instruments.*.budget"],
                                            "low": 0.5, "high": 2}])
     with pytest.raises(CalibrationError, match="shared parameter 'budgets': give a path"):
